@@ -1,0 +1,135 @@
+"""Load a topology spec: YAML -> every problem found in one pass -> Topology.
+
+    topology = load_topology("topology/local.yaml")   # raises SpecError
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from .cluster_reader import (read_auth, read_deploy, read_member, read_mongodb, read_replica_set,
+                             read_routers, read_storage)
+from .dataplan_reader import read_databases, read_index_sets
+from .fields import Fields
+from .model import Topology
+from .problems import Problem, Problems, SpecError
+from .rules import check_data_plan, check_ports, check_replica_sets
+from .yamlpos import Located, load_located, load_located_file
+
+__all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
+
+TOP_KEYS = {"name", "mongodb", "deploy", "auth", "storage", "config_servers", "shards", "mongos",
+            "replica_set", "standalone", "databases", "index_sets"}
+CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def load_topology(path: str | Path) -> Topology:
+    return build_topology(load_located_file(path))
+
+
+def parse_topology(text: str, source: str = "<spec>") -> Topology:
+    return build_topology(load_located(text, source))
+
+
+def build_topology(located: Located) -> Topology:
+    problems = Problems(located)
+    top = Fields(problems, (), located.data, TOP_KEYS)
+    where: dict = {}
+    name = top.str("name", "shardsmith", required=True)
+    if name and not CLUSTER_NAME.match(name):
+        problems.add(("name",), f"{name!r} must be lowercase letters, digits, '-' or '_' (it names compose projects and folders)")
+    kind, sets = _read_layout(top, problems, where)
+    deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network", "expose_members"}))
+    topology = Topology(
+        name=name,
+        source=located.source,
+        kind=kind,
+        mongodb=read_mongodb(top.sub("mongodb", {"version", "image", "binaries"})),
+        deploy=deploy,
+        auth=read_auth(top.sub("auth", {"enabled", "keyfile", "root_user", "root_password_env"})),
+        storage=read_storage(top.sub("storage", {"wiredtiger_cache"})),
+        databases=read_databases(problems, ("databases",), top.data.get("databases"), where),
+        index_sets=read_index_sets(problems, ("index_sets",), top.data.get("index_sets")),
+        **sets,
+    )
+    topology, raw_paths = _assign_ports(topology, deploy.base_port, where)
+    check_replica_sets(topology, problems, where)
+    check_ports(topology, problems, where, raw_paths)
+    check_data_plan(topology, problems, where, ("index_sets",))
+    problems.raise_if_any()
+    return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.warnings))
+
+
+def _read_layout(top: Fields, problems: Problems, where: dict) -> tuple[str, dict]:
+    """Which of the three shapes the spec describes, and its sets and routers."""
+    sharded = [k for k in ("config_servers", "shards", "mongos") if top.has(k)]
+    others = [k for k in ("replica_set", "standalone") if top.has(k)]
+    if len(others) + (1 if sharded else 0) > 1:
+        problems.add((), f"give one cluster shape: config_servers+shards+mongos, replica_set, or standalone; found {', '.join(sharded + others)}")
+    if top.has("replica_set"):
+        rs = read_replica_set(problems, ("replica_set",), top.data["replica_set"], role="replset", default_name="rs0", where=where)
+        return "replset", {"replica_set": rs}
+    if top.has("standalone"):
+        member, explicit = read_member(problems, ("standalone",), top.data["standalone"], set_name=None, number=1, role="standalone")
+        where[id(member)] = (("standalone",), explicit)
+        return "standalone", {"standalone": member}
+    if not sharded:
+        problems.add((), "no cluster described: add config_servers, shards and mongos, or replica_set: {members: 3}, or standalone: {}")
+        return "standalone", {}
+    for needed in ("config_servers", "shards"):
+        if not top.has(needed):
+            problems.add((), f"a sharded cluster needs {needed}")
+    config = None
+    if top.has("config_servers"):
+        config = read_replica_set(problems, ("config_servers",), top.data["config_servers"], role="configsvr", default_name="cfg", where=where)
+    raw_shards = top.list("shards")
+    if top.has("shards") and not raw_shards:
+        problems.add(("shards",), "a sharded cluster needs at least one shard")
+    shards = tuple(
+        read_replica_set(problems, ("shards", i), entry, role="shardsvr", default_name=None, where=where)
+        for i, entry in enumerate(raw_shards)
+    )
+    routers = read_routers(top.sub("mongos", {"count", "args"}))
+    return "sharded", {"config_servers": config, "shards": shards, "routers": routers}
+
+
+def _assign_ports(topology: Topology, base_port: int, where: dict):
+    """Routers first from base_port, then members in order; explicit ports are kept and skipped."""
+    explicit = {m.port for m in topology.members if m.port}
+    next_port = base_port
+    raw_paths: dict = {}
+
+    def take(proc):
+        nonlocal next_port
+        raw_paths[proc.name] = where.get(id(proc), (("mongos",), None))[0]
+        if proc.port:
+            return proc
+        while next_port in explicit:
+            next_port += 1
+        port, next_port = next_port, next_port + 1
+        return dataclasses.replace(proc, port=port)
+
+    routers = tuple(take(r) for r in topology.routers)
+    renumbered = {}
+    for member in topology.members:
+        renumbered[id(member)] = take(member)
+        where[id(renumbered[id(member)])] = where[id(member)]
+
+    def rebuild(rs):
+        if rs is None:
+            return None
+        new = dataclasses.replace(rs, members=tuple(renumbered[id(m)] for m in rs.members))
+        where[id(new)] = where[id(rs)]
+        return new
+
+    topology = dataclasses.replace(
+        topology,
+        routers=routers,
+        config_servers=rebuild(topology.config_servers),
+        shards=tuple(rebuild(s) for s in topology.shards),
+        replica_set=rebuild(topology.replica_set),
+        standalone=renumbered.get(id(topology.standalone)) if topology.standalone else None,
+    )
+    return topology, raw_paths

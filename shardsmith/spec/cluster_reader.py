@@ -1,0 +1,124 @@
+"""Read the cluster half of a spec: settings, replica sets, routers, ports."""
+
+from __future__ import annotations
+
+import re
+
+from .fields import Fields, type_name
+from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet,
+                    Router, StorageSettings)
+from .problems import Problems
+
+MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tags", "port", "args"}
+SET_KEYS = {"name", "members"}
+SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VERSION = re.compile(r"^\d+\.\d+$")
+
+
+def read_mongodb(fields: Fields) -> MongoDBSettings:
+    version = fields.data.get("version", "6.0")
+    if isinstance(version, float):  # `version: 6.0` unquoted
+        version = f"{version:.1f}"
+    if not isinstance(version, str) or not VERSION.match(version):
+        fields.problems.add(fields.at("version"), f"must be MAJOR.MINOR such as \"7.0\"; got {version!r}")
+        version = "6.0"
+    return MongoDBSettings(
+        version=version,
+        image=fields.str("image", f"mongo:{version}"),
+        binaries=fields.str("binaries", "auto"),
+    )
+
+
+def read_deploy(fields: Fields) -> DeploySettings:
+    return DeploySettings(
+        backend=fields.str("backend", "local", choices=("local", "compose")),
+        bind_ip=fields.str("bind_ip", "127.0.0.1"),
+        base_port=fields.number("base_port", 27017, minimum=1024, maximum=65535),
+        state_dir=fields.str("state_dir", ".shardsmith"),
+        network=fields.str("network", "bridge", choices=("bridge", "host")),
+        expose_members=fields.bool("expose_members", False),
+    )
+
+
+def read_auth(fields: Fields) -> AuthSettings:
+    env = fields.str("root_password_env", "SHARDSMITH_ROOT_PASSWORD")
+    if env and not ENV_NAME.match(env):
+        fields.problems.add(fields.at("root_password_env"), f"{env!r} is not an environment variable name")
+    return AuthSettings(
+        enabled=fields.bool("enabled", True),
+        keyfile=fields.str("keyfile", "auto"),
+        root_user=fields.str("root_user", "admin"),
+        root_password_env=env,
+    )
+
+
+def read_storage(fields: Fields) -> StorageSettings:
+    return StorageSettings(wiredtiger_cache_bytes=fields.size("wiredtiger_cache"))
+
+
+def read_member(problems: Problems, path, value, *, set_name, number, role) -> tuple[Member, dict]:
+    """One member entry; returns it with the keys the user set explicitly."""
+    fields = Fields(problems, path, value, MEMBER_KEYS)
+    arbiter = fields.bool("arbiter")
+    hidden = fields.bool("hidden")
+    delay = fields.duration("secondary_delay", 0)
+    votes = fields.number("votes", 1, minimum=0, maximum=1)
+    passive = arbiter or hidden or delay or votes == 0
+    tags = fields.mapping("tags")
+    for key, tag in tags.items():
+        if not isinstance(tag, str):
+            problems.add(fields.at("tags") + (key,), f"tag values must be strings, not {type_name(tag)}")
+    args = fields.list("args")
+    for i, arg in enumerate(args):
+        if not isinstance(arg, (str, int, float)) or isinstance(arg, bool):
+            problems.add(fields.at("args") + (i,), f"must be a string, not {type_name(arg)}")
+    member = Member(
+        set_name=set_name,
+        number=number,
+        port=fields.number("port", 0, minimum=1, maximum=65535),
+        role=role,
+        priority=fields.number("priority", 0 if passive else 1, minimum=0, maximum=1000, integer=False),
+        votes=votes,
+        hidden=hidden,
+        arbiter=arbiter,
+        secondary_delay=delay,
+        tags=tuple(sorted((str(k), str(v)) for k, v in tags.items())),
+        args=tuple(str(a) for a in args),
+    )
+    return member, fields.data
+
+
+def read_replica_set(problems: Problems, path, value, *, role, default_name, where: dict) -> ReplicaSet:
+    fields = Fields(problems, path, value, SET_KEYS)
+    name = fields.str("name", default_name, required=default_name is None) or f"set{len(where)}"
+    if not SET_NAME.match(name):
+        problems.add(fields.at("name"), f"{name!r} may hold only letters, digits, '-' and '_'")
+    raw = fields.data.get("members", 1 if role == "standalone" else 3)
+    if isinstance(raw, bool) or not isinstance(raw, (int, list)):
+        problems.add(fields.at("members"), f"must be a member count or a list of members, not {type_name(raw)}")
+        raw = 1
+    if isinstance(raw, int):
+        if raw < 1:
+            problems.add(fields.at("members"), "a replica set needs at least 1 member")
+        entries = [{}] * max(raw, 1)
+        paths = [fields.at("members")] * len(entries)
+    else:
+        if not raw:
+            problems.add(fields.at("members"), "a replica set needs at least 1 member")
+        entries = raw or [{}]
+        paths = [fields.at("members") + (i,) for i in range(len(entries))]
+    members = []
+    for number, (entry, member_path) in enumerate(zip(entries, paths), start=1):
+        member, explicit = read_member(problems, member_path, entry, set_name=name, number=number, role=role)
+        where[id(member)] = (member_path, explicit)
+        members.append(member)
+    replica_set = ReplicaSet(name=name, role=role, members=tuple(members))
+    where[id(replica_set)] = (tuple(path), fields.data)
+    return replica_set
+
+
+def read_routers(fields: Fields) -> tuple:
+    count = fields.number("count", 1, minimum=0, maximum=64)
+    args = tuple(str(a) for a in fields.list("args"))
+    return tuple(Router(number=i, port=0, args=args) for i in range(1, count + 1))
