@@ -1,0 +1,70 @@
+"""Config-server and shard replica sets on real mongod, with auth, without a router."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure
+
+from shardsmith.replset import direct_client
+from shardsmith.wait import poll
+
+SHARDED = """
+name: sharded-test
+deploy: {base_port: BASE_PORT}
+storage: {wiredtiger_cache: 256MB}
+config_servers: {name: cfg, members: 1}
+shards:
+  - {name: shard01, members: 3}
+  - {name: shard02, members: 1}
+mongos: {count: 1}
+"""
+
+
+@pytest.fixture
+def sharded(make_cluster):
+    cluster = make_cluster(SHARDED, routers=False)
+    cluster.up()
+    return cluster
+
+
+def cmdline(cluster, member) -> dict:
+    address = cluster.endpoints()[member].address
+    with direct_client(address, cluster.credentials()) as client:
+        return client.admin.command("getCmdLineOpts")["parsed"]
+
+
+def test_members_run_with_their_cluster_roles(sharded):
+    assert cmdline(sharded, "cfg.1")["sharding"]["clusterRole"] == "configsvr"
+    for member in ("shard01.1", "shard01.2", "shard02.1"):
+        parsed = cmdline(sharded, member)
+        assert parsed["sharding"]["clusterRole"] == "shardsvr"
+        assert parsed["security"]["keyFile"].endswith("keyfile")
+    assert {s.name for s in sharded.status() if s.state == "PRIMARY"} == {"cfg.1", "shard01.1", "shard02.1"}
+
+
+def test_auth_on_every_set(sharded):
+    for member in ("cfg.1", "shard01.1", "shard02.1"):
+        address = sharded.endpoints()[member].address
+        with MongoClient(f"mongodb://{address}/", directConnection=True) as anonymous:
+            with pytest.raises(OperationFailure):
+                anonymous.admin.command("listDatabases")
+        with direct_client(address, sharded.credentials()) as client:
+            assert client.admin.command("listDatabases")["ok"] == 1
+
+
+def test_killed_primary_is_replaced_and_data_survives_restart(sharded):
+    with MongoClient(f"mongodb://{sharded.endpoints()['shard01.1'].address}/?replicaSet=shard01",
+                     **sharded.credentials().client_options()) as client:
+        client.app.things.insert_one({"_id": "kept"}, )
+    assert sharded.kill("shard01.primary") == ["shard01.1"]
+    new_primary = poll(lambda: next((s.name for s in sharded.status() if s.set_name == "shard01" and s.state == "PRIMARY"), None),
+                       timeout=60, what="a new shard01 primary")
+    assert new_primary in ("shard01.2", "shard01.3")
+    assert {s.name: s.state for s in sharded.status()}["shard01.1"] == "DOWN"
+
+    sharded.down()
+    sharded.up()
+    with MongoClient(f"mongodb://{sharded.endpoints()['shard01.1'].address}/?replicaSet=shard01",
+                     **sharded.credentials().client_options()) as client:
+        assert client.app.things.find_one({"_id": "kept"}) == {"_id": "kept"}

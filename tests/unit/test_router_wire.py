@@ -1,0 +1,73 @@
+"""Router conversations of bootstrap, verified at the wire level against a played mongos."""
+
+from __future__ import annotations
+
+import pytest
+from mockupdb import go
+from pymongo.errors import OperationFailure
+
+from shardsmith.backends.base import Endpoint
+from shardsmith.bootstrap import add_shards
+from shardsmith.spec import parse_topology
+from tests.mongos_double import WIRE_VERSIONS, fake_mongos
+
+SPEC = """
+name: wire
+deploy: {base_port: 30000}
+config_servers: {members: 1}
+shards:
+  - {name: shard01, members: 3}
+  - {name: shard02, members: [{}, {}, {arbiter: true}]}
+mongos: {count: 1}
+"""
+
+
+@pytest.fixture
+def topology():
+    return parse_topology(SPEC, "wire.yaml")
+
+
+def endpoints_for(topology):
+    return {p.name: Endpoint(p.name, f"127.0.0.1:{p.port}", f"127.0.0.1:{p.port}") for p in topology.processes}
+
+
+@pytest.mark.parametrize("version", sorted(WIRE_VERSIONS))
+def test_add_shards_sends_each_missing_shard_once(topology, version):
+    endpoints = endpoints_for(topology)
+    with fake_mongos(version) as router:
+        future = go(add_shards, topology, router.address_string, endpoints, None)
+        router.receives(listShards=1).ok(shards=[])
+        first = router.receives()
+        assert first.command_name == "addShard"
+        assert first.doc["addShard"] == "shard01/127.0.0.1:30002,127.0.0.1:30003,127.0.0.1:30004"
+        assert first.doc["name"] == "shard01"
+        first.ok(shardAdded="shard01")
+        second = router.receives()
+        # the arbiter is not a data-bearing host: it is left out of the seed list
+        assert second.doc["addShard"] == "shard02/127.0.0.1:30005,127.0.0.1:30006"
+        second.ok(shardAdded="shard02")
+        assert future() == ["shard01", "shard02"]
+
+
+@pytest.mark.parametrize("version", sorted(WIRE_VERSIONS))
+def test_add_shards_is_idempotent(topology, version):
+    endpoints = endpoints_for(topology)
+    with fake_mongos(version) as router:
+        future = go(add_shards, topology, router.address_string, endpoints, None)
+        router.receives(listShards=1).ok(shards=[
+            {"_id": "shard01", "host": "shard01/127.0.0.1:30002", "state": 1},
+            {"_id": "shard02", "host": "shard02/127.0.0.1:30005", "state": 1},
+        ])
+        assert future() == []
+        with pytest.raises(Exception):
+            router.receives(timeout=0.3)  # no addShard followed
+
+
+def test_router_error_is_surfaced(topology):
+    endpoints = endpoints_for(topology)
+    with fake_mongos("7.0") as router:
+        future = go(add_shards, topology, router.address_string, endpoints, None)
+        router.receives(listShards=1).ok(shards=[])
+        router.receives().command_err(code=96, errmsg="failed to connect to shard01")
+        with pytest.raises(OperationFailure, match="failed to connect to shard01"):
+            future()
