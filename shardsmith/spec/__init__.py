@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .cluster_reader import (read_auth, read_deploy, read_member, read_mongodb, read_replica_set,
                              read_routers, read_storage)
-from .dataplan_reader import read_databases, read_index_sets
+from .dataplan_reader import read_balancer, read_databases, read_index_sets
 from .fields import Fields
 from .model import Topology
 from .problems import Problem, Problems, SpecError
@@ -21,7 +21,7 @@ from .yamlpos import Located, load_located, load_located_file
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
 
 TOP_KEYS = {"name", "mongodb", "deploy", "auth", "storage", "config_servers", "shards", "mongos",
-            "replica_set", "standalone", "databases", "index_sets"}
+            "replica_set", "standalone", "databases", "index_sets", "balancer"}
 CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -52,6 +52,7 @@ def build_topology(located: Located) -> Topology:
         storage=read_storage(top.sub("storage", {"wiredtiger_cache"})),
         databases=read_databases(problems, ("databases",), top.data.get("databases"), where),
         index_sets=read_index_sets(problems, ("index_sets",), top.data.get("index_sets")),
+        balancer=read_balancer(top.sub("balancer", {"enabled", "window"})),
         **sets,
     )
     topology, raw_paths = _assign_ports(topology, deploy.base_port, where)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from .fields import Fields, type_name
-from .model import (CollectionSpec, DatabaseSpec, IndexSpec, Presplit, RollingSpec,
-                    TierSpec, TierStage, TimeseriesSpec)
+from .model import (BalancerSpec, CollectionSpec, DatabaseSpec, IndexSpec, Presplit, RollingSpec,
+                    TierSpec, TierStage, TimeseriesSpec, ZoneRange)
 from .problems import Problems
 
 INDEX_VALUES = (1, -1, "hashed", "text", "2d", "2dsphere")
 SHARD_KEY_VALUES = (1, "hashed")
 GRANULARITIES = ("seconds", "minutes", "hours")
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+CLOCK = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 COLLECTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -88,8 +89,49 @@ def read_presplit(fields: Fields) -> Presplit:
     )
 
 
+def read_zones(fields: Fields) -> tuple:
+    """zones: [{zone: east, shards: [shard01], min: {region: "e"}, max: {region: "f"}}, ...]"""
+    zones = []
+    for i, entry in enumerate(fields.list("zones")):
+        zone = Fields(fields.problems, fields.at("zones") + (i,), entry, {"zone", "shards", "min", "max"})
+        shards = zone.list("shards")
+        for j, shard in enumerate(shards):
+            if not isinstance(shard, str):
+                fields.problems.add(zone.at("shards") + (j,), f"must be a shard name, not {type_name(shard)}")
+        bounds = {}
+        for bound in ("min", "max"):
+            bounds[bound] = zone.mapping(bound)
+            if not bounds[bound]:
+                fields.problems.add(zone.path, f"a zone range needs {bound}: a shard-key document")
+        zones.append(ZoneRange(zone=zone.str("zone", required=True), min=_freeze(bounds["min"]),
+                               max=_freeze(bounds["max"]), shards=tuple(str(s) for s in shards)))
+    return tuple(zones)
+
+
+def _clock(fields: Fields, key: str):
+    """"23:00" (or 23:00 unquoted, which YAML 1.1 reads as 1380 minutes) -> "23:00"."""
+    value = fields.data.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        value = "%02d:%02d" % divmod(value, 60)
+    if not isinstance(value, str) or not CLOCK.match(value):
+        fields.problems.add(fields.at(key) if key in fields.data else fields.path, f"{key} must be a time of day such as \"23:00\"")
+        return None
+    return value
+
+
+def read_balancer(fields: Fields):
+    """balancer: {enabled: true, window: {start: "23:00", stop: "06:00"}}; absent -> None (left alone)."""
+    if not fields.data:
+        return None
+    window = None
+    if fields.has("window"):
+        sub = fields.sub("window", {"start", "stop"})
+        window = (_clock(sub, "start"), _clock(sub, "stop"))
+    return BalancerSpec(enabled=fields.bool("enabled", True), window=window)
+
+
 def read_collection(problems: Problems, path, name, value, where) -> CollectionSpec:
-    fields = Fields(problems, path, value, {"shard_key", "presplit", "indexes", "timeseries"})
+    fields = Fields(problems, path, value, {"shard_key", "presplit", "indexes", "timeseries", "zones"})
     if not COLLECTION_NAME.match(name) or name.startswith("system."):
         problems.add(path, f"{name!r} is not a usable collection name")
     shard_key = None
@@ -102,6 +144,7 @@ def read_collection(problems: Problems, path, name, value, where) -> CollectionS
         index_set=fields.str("indexes"),
         timeseries=read_timeseries(fields.sub("timeseries", {"time_field", "meta_field", "granularity", "expire_after"}))
         if fields.has("timeseries") else None,
+        zones=read_zones(fields),
     )
     where[id(spec)] = (tuple(path), fields.data)
     return spec

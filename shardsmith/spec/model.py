@@ -123,12 +123,23 @@ class TimeseriesSpec:
 
 
 @dataclass(frozen=True)
+class ZoneRange:
+    """A zone's key range on one collection, and the shards that hold the zone."""
+
+    zone: str
+    min: tuple  # a frozen (partial) shard-key document
+    max: tuple
+    shards: tuple = ()  # shard names added to the zone
+
+
+@dataclass(frozen=True)
 class CollectionSpec:
     name: str
     shard_key: Optional[KeySpec] = None
     presplit: Optional[Presplit] = None
     index_set: Optional[str] = None
     timeseries: Optional[TimeseriesSpec] = None
+    zones: tuple = ()  # of ZoneRange
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,12 @@ class TierSpec:
 
 
 @dataclass(frozen=True)
+class BalancerSpec:
+    enabled: bool = True
+    window: Optional[tuple] = None  # ("HH:MM", "HH:MM"): start, stop
+
+
+@dataclass(frozen=True)
 class DatabaseSpec:
     name: str
     collections: tuple = ()  # of CollectionSpec
@@ -178,6 +195,7 @@ class Topology:
     routers: tuple = ()  # of Router
     databases: tuple = ()  # of DatabaseSpec
     index_sets: tuple = ()  # ((name, (IndexSpec, ...)), ...)
+    balancer: Optional[BalancerSpec] = None  # None: leave the cluster's balancer as it is
     warnings: tuple = ()  # human-readable, printed but not fatal
 
     @property
