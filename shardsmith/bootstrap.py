@@ -29,17 +29,19 @@ class BootstrapReport:
     shards_added: list = field(default_factory=list)
 
 
-def ensure_root_user(address: str, credentials, where: str) -> bool:
+def ensure_root_user(address: str, credentials, where: str, acknowledgers=1) -> bool:
     """Create the root user through the localhost exception; True if created now.
 
-    If users already exist, prove the credentials work instead.
+    `acknowledgers` members must have the user before we return, so that
+    every member accepts the credentials as soon as `up` is done. If users
+    already exist, prove the credentials work instead.
     """
     if credentials is None:
         return False
     with direct_client(address) as client:
         try:
             client.admin.command("createUser", credentials.username, pwd=credentials.password,
-                                 roles=["root"], writeConcern={"w": "majority"})
+                                 roles=["root"], writeConcern={"w": acknowledgers, "wtimeout": 60000})
             return True
         except OperationFailure as exc:
             if exc.code not in (UNAUTHORIZED, USER_EXISTS):
@@ -63,10 +65,10 @@ def bootstrap_replica_set(replica_set, endpoints: dict, credentials, report: Boo
     primary = find_primary(replica_set, endpoints, credentials=credentials)
     report.primaries[replica_set.name] = primary
     address = endpoints[primary].address
-    if ensure_root_user(address, credentials, f"replica set {replica_set.name}"):
+    prompt_members = [m for m in replica_set.members if not m.arbiter and not m.secondary_delay]
+    if ensure_root_user(address, credentials, f"replica set {replica_set.name}", acknowledgers=len(prompt_members)):
         report.users_created.append(replica_set.name)
-    with direct_client(address, credentials) as client:
-        restore_settings(client)
+    restore_settings(replica_set, endpoints, credentials)
 
 
 def bootstrap_replica_sets(topology, endpoints: dict, credentials) -> BootstrapReport:

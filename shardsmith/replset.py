@@ -2,11 +2,15 @@
 
 A plain replSetInitiate leaves every member SECONDARY until the 10 s election
 timeout fires. Under keyfile auth, replSetStepUp is refused before any user
-exists, so instead we initiate with a very short election timeout, create
-the root user on the new primary, then restore the normal settings.
+exists, so instead we initiate with a very short election timeout and only
+the intended primary electable (so a busy machine cannot make the primary
+flap between members), create the root user on it, then restore the
+normal settings and priorities.
 """
 
 from __future__ import annotations
+
+import threading
 
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
@@ -14,7 +18,8 @@ from pymongo.errors import OperationFailure
 from .wait import poll
 
 FAST_ELECTION_MS = 100
-NORMAL_SETTINGS = {"electionTimeoutMillis": 10000}
+FAST_HEARTBEAT_MS = 100
+NORMAL_SETTINGS = {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}
 ALREADY_INITIALIZED = 23
 
 
@@ -43,7 +48,11 @@ def replset_config(replica_set, endpoints: dict, *, fast_election: bool = True) 
     if replica_set.role == "configsvr":
         config["configsvr"] = True
     if fast_election and len(replica_set.members) > 1:
-        config["settings"] = {"electionTimeoutMillis": FAST_ELECTION_MS}
+        config["settings"] = {"electionTimeoutMillis": FAST_ELECTION_MS, "heartbeatIntervalMillis": FAST_HEARTBEAT_MS}
+        seed = intended_primary(replica_set).number - 1
+        for doc in config["members"]:
+            if doc["_id"] != seed:
+                doc["priority"] = 0
     return config
 
 
@@ -112,12 +121,48 @@ def _nudge(address: str, credentials) -> None:
         pass
 
 
-def restore_settings(client: MongoClient) -> None:
-    """Put back the normal election timeout once the set has a primary and its users."""
-    config = client.admin.command("replSetGetConfig")["config"]
+def restore_settings(replica_set, endpoints: dict, credentials) -> None:
+    """Put back the normal election timeout and priorities once the set has a primary and its users.
+
+    replSetReconfig installs the config on the primary first, then waits a
+    heartbeat round (about 2 s) for a majority to take it. We return as soon
+    as the primary has it; the command finishes in a background thread and
+    heartbeats carry the config on even if this process exits first. With a
+    100 ms election timeout the primary may step down for a moment on a busy
+    machine (it is the only electable member, so it comes back): then we
+    find it again and retry.
+    """
+    priorities = {m.number - 1: (0 if m.arbiter else m.priority) for m in replica_set.members}
+
+    def attempt():
+        primary = find_primary(replica_set, endpoints, credentials=credentials)
+        address = endpoints[primary].address
+        with direct_client(address, credentials) as client:
+            config = client.admin.command("replSetGetConfig")["config"]
+            if _is_normal(config, priorities):
+                return True
+            config["settings"] = {**config.get("settings", {}), **NORMAL_SETTINGS}
+            for doc in config["members"]:
+                doc["priority"] = priorities.get(doc["_id"], doc.get("priority", 1))
+            config["version"] += 1
+            failed = threading.Event()
+            threading.Thread(target=_reconfig, args=(address, credentials, config, failed), daemon=True).start()
+            return poll(lambda: failed.is_set() or client.admin.command("replSetGetConfig")["config"]["version"]
+                        >= config["version"], timeout=30, what=f"{primary} to install its normal settings",
+                        interval=0.02) and not failed.is_set()
+
+    poll(attempt, timeout=60, what=f"replica set {replica_set.name} to take its normal settings", interval=0.05)
+
+
+def _is_normal(config: dict, priorities: dict) -> bool:
     settings = config.get("settings", {})
-    if all(settings.get(k) == v for k, v in NORMAL_SETTINGS.items()):
-        return
-    config["settings"] = {**settings, **NORMAL_SETTINGS}
-    config["version"] += 1
-    client.admin.command("replSetReconfig", config)
+    return all(settings.get(k) == v for k, v in NORMAL_SETTINGS.items()) and all(
+        doc.get("priority", 1) == priorities.get(doc["_id"], doc.get("priority", 1)) for doc in config["members"])
+
+
+def _reconfig(address: str, credentials, config: dict, failed: threading.Event) -> None:
+    try:
+        with direct_client(address, credentials, socketTimeoutMS=60000) as client:
+            client.admin.command("replSetReconfig", config)
+    except Exception:  # e.g. the primary stepped down: the caller retries on the new one
+        failed.set()

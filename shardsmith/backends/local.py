@@ -107,7 +107,7 @@ class LocalBackend:
         paths["config"].write_text(render_member_config(self.topology, proc, self._config_paths(paths, keyfile)))
         binary = self.binaries.mongos if proc.role == "mongos" else self.binaries.mongod
         try:
-            done = subprocess.run([str(binary.path), "--config", str(paths["config"]), "--fork"],
+            done = subprocess.run([str(binary.path), "--config", str(paths["config"]), *proc.args, "--fork"],
                                   capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired:
             return f"{proc.name}: did not finish starting in 120s\n{log_tail(paths['logpath'])}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure
 
 from shardsmith.replset import direct_client
@@ -56,7 +56,7 @@ def test_auth_on_every_set(sharded):
 def test_killed_primary_is_replaced_and_data_survives_restart(sharded):
     with MongoClient(f"mongodb://{sharded.endpoints()['shard01.1'].address}/?replicaSet=shard01",
                      **sharded.credentials().client_options()) as client:
-        client.app.things.insert_one({"_id": "kept"}, )
+        client.app.things.with_options(write_concern=WriteConcern("majority")).insert_one({"_id": "kept"})
     assert sharded.kill("shard01.primary") == ["shard01.1"]
     new_primary = poll(lambda: next((s.name for s in sharded.status() if s.set_name == "shard01" and s.state == "PRIMARY"), None),
                        timeout=60, what="a new shard01 primary")
