@@ -6,46 +6,24 @@ User errors exit 2 with a one- or two-line message and no traceback.
 
 from __future__ import annotations
 
-import functools
 import time
 from pathlib import Path
 
-from invoke import Exit, Program, task
-from rich.console import Console
+from invoke import Program, task
 
 from . import __version__
 from .cli_parsing import TaskCollection
+from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
 from .cluster import Cluster
 from .display import print_json, print_status
 from .errors import ShardsmithError
 from .progress import Progress
-from .spec import load_topology
 
-DEFAULT_TOPOLOGY = "topology/local.yaml"
-TOPOLOGY_HELP = f"the topology spec (default {DEFAULT_TOPOLOGY})"
 MEMBER_HELP = "which processes: cfg, shard01, shard01.2, shard01.primary, mongos, mongos.1, all"
-console = Console()
-err_console = Console(stderr=True)
-
-
-def user_errors(body):
-    """Turn ShardsmithError into a clean exit 2; let real bugs keep their traceback."""
-
-    @functools.wraps(body)
-    def run(*args, **kwargs):
-        try:
-            return body(*args, **kwargs)
-        except ShardsmithError as exc:
-            raise Exit(f"error: {exc}", code=exc.exit_code) from None
-
-    return run
 
 
 def open_cluster(topology: str | None, *, no_routers: bool = False, quiet: bool = False) -> Cluster:
-    spec = load_topology(topology or DEFAULT_TOPOLOGY)
-    for warning in spec.warnings:
-        err_console.print(f"[yellow]{warning}[/]")
-    return Cluster(spec, routers=not no_routers, progress=Progress(err_console, quiet=quiet))
+    return Cluster(load_spec(topology), routers=not no_routers, progress=Progress(err_console, quiet=quiet))
 
 
 def show(cluster: Cluster, as_json: bool) -> None:
