@@ -1,0 +1,1 @@
+"""Monthly rolling collections: names, routed writes, range reads (see README, "Rolling collections")."""
