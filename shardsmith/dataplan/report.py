@@ -1,0 +1,63 @@
+"""How plans and apply results look on a terminal (rich) and to scripts (dicts for --json)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from .bsonjson import to_plain
+
+
+def print_plan(plan, console: Console) -> None:
+    target = plan.target
+    shards = f", {len(target['shards'])} shard(s)" if target["kind"] == "sharded" else ""
+    console.print(f"target: {target['kind']} MongoDB {target['version'] or target['major_minor']}"
+                  f" (wire {target['wire_version']}){shards}; behaviour since {plan.behaviour['since']}: "
+                  f"presplit by {plan.behaviour['presplit']}, moves by {plan.behaviour['move_command']}")
+    if plan.steps:
+        table = Table(header_style="bold")
+        for column in ("#", "kind", "target", "what", "command"):
+            table.add_column(column, overflow="fold")
+        for number, step in enumerate(plan.steps, start=1):
+            what = step.description + (f"\n[dim]{step.behaviour}[/]" if step.behaviour else "")
+            table.add_row(str(number), step.kind, step.target, what, json.dumps(to_plain(step.command)))
+        console.print(table)
+    else:
+        console.print("[green]nothing to do: the target matches the spec[/]")
+    for difference in plan.differences:
+        console.print(f"[yellow]differs[/] {difference.target}: {difference.what}" +
+                      (f" [dim]({difference.hint})[/]" if difference.hint else ""))
+    for note in plan.notes:
+        console.print(f"[dim]note: {note}[/]")
+    for refusal in plan.refusals:
+        console.print(f"[bold red]refused[/] {refusal.target}: {refusal.reason}\n  -> {refusal.hint}")
+        if refusal.command:
+            console.print(f"  command: {json.dumps(to_plain(refusal.command))}", markup=False)
+
+
+def summary(observed) -> list[dict]:
+    """Per collection of the plan: type, shard key and chunks per shard, for the after-apply report."""
+    rows = []
+    for db, collections in observed.databases.items():
+        for name, coll in collections.items():
+            rows.append({"namespace": f"{db}.{name}", "type": coll.type,
+                         "shard_key": to_plain(coll.shard_key), "chunks": dict(coll.chunks),
+                         "indexes": len(coll.indexes)})
+    return rows
+
+
+def print_result(result, console: Console) -> None:
+    done = sum(1 for o in result.outcomes if o.status == "done")
+    console.print(f"applied: {done} step(s) done, {len(result.outcomes) - done} already so")
+    table = Table(header_style="bold")
+    for column in ("collection", "type", "shard key", "chunks per shard", "indexes"):
+        table.add_column(column)
+    for row in summary(result.after):
+        chunks = ", ".join(f"{s}: {n}" for s, n in sorted(row["chunks"].items())) or "-"
+        key = json.dumps(row["shard_key"]) if row["shard_key"] else "-"
+        table.add_row(row["namespace"], row["type"], key, chunks, str(row["indexes"]))
+    console.print(table)
+    if result.remaining.steps:
+        console.print(f"[yellow]{len(result.remaining.steps)} step(s) still differ; run `inv plan`[/]")
