@@ -105,7 +105,7 @@ def _observe(client, topology) -> Observed:
         observed.shards = [{"id": s["_id"], "tags": list(s.get("tags", []))}
                            for s in client.admin.command("listShards")["shards"]]
     for database in topology.databases:
-        observed.databases[database.name] = _collections(client, database, sharded=kind == "sharded")
+        observed.databases[database.name] = _collections(client, database)
     if kind == "sharded":
         _sharding(client, observed, topology)
         if behaviour_for(observed.server).enable_sharding == "required":
@@ -116,7 +116,7 @@ def _observe(client, topology) -> Observed:
     return observed
 
 
-def _collections(client, database, *, sharded: bool) -> dict:
+def _collections(client, database) -> dict:
     db = client[database.name]
     wanted = {c.name: c for c in database.collections}
     found = {}
@@ -125,7 +125,7 @@ def _collections(client, database, *, sharded: bool) -> dict:
         coll = ObservedCollection(name=name, type=info.get("type", "collection"), options=dict(info.get("options", {})))
         if coll.type != "view":
             coll.indexes = list(db[name].list_indexes())
-        if sharded and wanted[name].presplit:
+        if wanted[name].presplit and coll.type == "collection":  # pre-splitting needs an empty collection
             coll.empty = db[name].find_one({}, {"_id": 1}) is None
         found[name] = coll
     return found
