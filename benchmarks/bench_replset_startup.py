@@ -1,0 +1,111 @@
+"""Bring-up time of a 3-member replica set with auth: Shardsmith vs mtools' mlaunch.
+
+What we time, for both tools, on the same mongod binary: from launching the
+command until a write is acknowledged by a majority and every member reports
+healthy PRIMARY/SECONDARY. Runs alternate between the tools (so load drifts
+hit both) and the median ratio is what we report.
+
+    python benchmarks/bench_replset_startup.py --runs 5 [--results benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pymongo import MongoClient, WriteConcern
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
+
+from shardsmith.binaries import bundled_bin_dir  # noqa: E402
+
+SPEC = """name: bench
+deploy: {{base_port: {port}, state_dir: {state}}}
+storage: {{wiredtiger_cache: 256MB}}
+replica_set: {{name: rs0, members: 3}}
+"""
+HEALTHY = {"PRIMARY", "SECONDARY"}
+
+
+def first_majority_write(uri: str, started: float, timeout: float = 120) -> float:
+    """Seconds from `started` until a majority write succeeds with all members healthy."""
+    deadline = started + timeout
+    with MongoClient(uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
+        collection = client.bench.probe.with_options(write_concern=WriteConcern("majority", wtimeout=500))
+        while time.monotonic() < deadline:
+            try:
+                collection.insert_one({"at": time.time()})
+                members = client.admin.command("replSetGetStatus")["members"]
+                if all(m["health"] == 1 and m["stateStr"] in HEALTHY for m in members):
+                    return time.monotonic() - started
+            except Exception:  # not ready yet: that is what we are timing
+                pass
+            time.sleep(0.02)
+    raise RuntimeError(f"no majority write within {timeout}s at {uri}")
+
+
+def run_shardsmith(workdir: Path) -> float:
+    port = free_port_block(3)
+    spec = workdir / "bench.yaml"
+    spec.write_text(SPEC.format(port=port, state=workdir / "state"))
+    env = {**os.environ, "SHARDSMITH_ROOT_PASSWORD": "bench-password"}
+    started = time.monotonic()
+    try:
+        subprocess.run(["shardsmith", "up", str(spec), "--json"], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        uri = f"mongodb://admin:bench-password@127.0.0.1:{port},127.0.0.1:{port + 1},127.0.0.1:{port + 2}/?replicaSet=rs0"
+        return first_majority_write(uri, started)
+    finally:
+        subprocess.run(["shardsmith", "destroy", str(spec), "--yes"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_mlaunch(workdir: Path) -> float:
+    port = free_port_block(3)
+    folder = workdir / "mlaunch"
+    started = time.monotonic()
+    try:
+        subprocess.run(["mlaunch", "init", "--replicaset", "--nodes", "3", "--auth", "--port", str(port),
+                        "--binarypath", str(bundled_bin_dir()), "--dir", str(folder),
+                        "--wiredTigerCacheSizeGB", "0.25"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        uri = f"mongodb://user:password@127.0.0.1:{port},127.0.0.1:{port + 1},127.0.0.1:{port + 2}/?replicaSet=replset"
+        return first_majority_write(uri, started)
+    finally:
+        subprocess.run(["mlaunch", "kill", "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--results", type=Path, help="append a results row to this markdown file")
+    args = parser.parse_args()
+    ours, theirs = [], []
+    for run in range(args.runs):
+        for tool, times in ((run_shardsmith, ours), (run_mlaunch, theirs)):
+            workdir = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+            try:
+                times.append(tool(workdir))
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print(f"run {run + 1}: shardsmith {ours[-1]:.2f}s  mlaunch {theirs[-1]:.2f}s", flush=True)
+    ratio = statistics.median(o / t for o, t in zip(ours, theirs))
+    line = (f"| {time.strftime('%Y-%m-%d')} | {args.runs} | {statistics.median(ours):.2f} s | "
+            f"{statistics.median(theirs):.2f} s | {ratio:.2f}x |")
+    print(f"median shardsmith {statistics.median(ours):.2f}s, mlaunch {statistics.median(theirs):.2f}s, "
+          f"median ratio {ratio:.2f}x (target <= 0.25x)")
+    if args.results:
+        with args.results.open("a") as out:
+            out.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
