@@ -12,16 +12,18 @@ from pathlib import Path
 from .cluster_reader import (read_auth, read_deploy, read_member, read_mongodb, read_replica_set,
                              read_routers, read_storage)
 from .dataplan_reader import read_balancer, read_databases, read_index_sets
-from .fields import Fields
+from .fields import Fields, type_name
 from .model import Topology
 from .problems import Problem, Problems, SpecError
-from .rules import check_data_plan, check_ports, check_replica_sets
+from .dataplan_rules import check_data_plan
+from .rules import check_ports, check_replica_sets
 from .yamlpos import Located, load_located, load_located_file
 
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
 
 TOP_KEYS = {"name", "mongodb", "deploy", "auth", "storage", "config_servers", "shards", "mongos",
             "replica_set", "standalone", "databases", "index_sets", "balancer"}
+SHARDED_KEYS = ("config_servers", "shards", "mongos")
 CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -35,6 +37,7 @@ def parse_topology(text: str, source: str = "<spec>") -> Topology:
 
 def build_topology(located: Located) -> Topology:
     problems = Problems(located)
+    _check_document(located, problems)
     top = Fields(problems, (), located.data, TOP_KEYS)
     where: dict = {}
     name = top.str("name", "shardsmith", required=True)
@@ -58,17 +61,40 @@ def build_topology(located: Located) -> Topology:
     topology, raw_paths = _assign_ports(topology, deploy.base_port, where)
     check_replica_sets(topology, problems, where)
     check_ports(topology, problems, where, raw_paths)
-    check_data_plan(topology, problems, where, ("index_sets",))
+    check_data_plan(topology, problems, where)
     problems.raise_if_any()
-    return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.warnings))
+    return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.in_order(problems.warnings)))
+
+
+def _check_document(located: Located, problems: Problems) -> None:
+    """An empty file or a top level that is not a mapping: one clear problem, nothing more to read."""
+    if located.data is None:
+        problems.add((), "the spec is empty; start from topology/replset.yaml or topology/local.yaml", line=1)
+    elif not isinstance(located.data, dict):
+        problems.add((), f"the spec must be a mapping of keys (name:, replica_set: ...), not {type_name(located.data)}")
+    else:
+        return
+    raise SpecError(problems.items)
+
+
+def _check_one_shape(top: Fields, problems: Problems) -> None:
+    """Each shape key after the first one written is reported where it stands."""
+
+    def line(key: str) -> int:
+        return problems.located.line_of((key,)) or 0
+
+    sharded = [k for k in SHARDED_KEYS if top.has(k)]
+    shapes = ([min(sharded, key=line)] if sharded else []) + [k for k in ("replica_set", "standalone") if top.has(k)]
+    first, *extras = sorted(shapes, key=line) or [None]
+    for extra in extras:
+        problems.add((extra,), f"{extra} cannot be combined with {first}: give one cluster shape "
+                               "(config_servers+shards+mongos, replica_set, or standalone)")
 
 
 def _read_layout(top: Fields, problems: Problems, where: dict) -> tuple[str, dict]:
     """Which of the three shapes the spec describes, and its sets and routers."""
-    sharded = [k for k in ("config_servers", "shards", "mongos") if top.has(k)]
-    others = [k for k in ("replica_set", "standalone") if top.has(k)]
-    if len(others) + (1 if sharded else 0) > 1:
-        problems.add((), f"give one cluster shape: config_servers+shards+mongos, replica_set, or standalone; found {', '.join(sharded + others)}")
+    sharded = [k for k in SHARDED_KEYS if top.has(k)]
+    _check_one_shape(top, problems)
     if top.has("replica_set"):
         rs = read_replica_set(problems, ("replica_set",), top.data["replica_set"], role="replset", default_name="rs0", where=where)
         return "replset", {"replica_set": rs}
@@ -104,7 +130,7 @@ def _assign_ports(topology: Topology, base_port: int, where: dict):
 
     def take(proc):
         nonlocal next_port
-        raw_paths[proc.name] = where.get(id(proc), (("mongos",), None))[0]
+        raw_paths[proc.name] = where.get(id(proc), (("mongos",), {}))
         if proc.port:
             return proc
         while next_port in explicit:

@@ -14,6 +14,7 @@ SET_KEYS = {"name", "members"}
 SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^\d+\.\d+$")
+MAX_MEMBERS = 50  # MongoDB's limit on replica-set members
 
 
 def read_mongodb(fields: Fields) -> MongoDBSettings:
@@ -101,6 +102,9 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
     if isinstance(raw, int):
         if raw < 1:
             problems.add(fields.at("members"), "a replica set needs at least 1 member")
+        elif raw > MAX_MEMBERS:
+            problems.add(fields.at("members"), f"{raw} members; a replica set holds at most {MAX_MEMBERS}")
+            raw = 1  # read on with one member: the count itself is the problem
         entries = [{}] * max(raw, 1)
         paths = [fields.at("members")] * len(entries)
     else:

@@ -41,12 +41,15 @@ class Problems:
     def __init__(self, located: Located):
         self.located = located
         self.items: list[Problem] = []
+        for path, message, line in located.found:
+            self.add(path, message, line=line)
 
-    def add(self, path: PathKey, message: str, *, warning: bool = False) -> None:
+    def add(self, path: PathKey, message: str, *, warning: bool = False, line: int | None = None) -> None:
+        """Record a problem at `path` (its line looked up unless given)."""
         self.items.append(
             Problem(
                 source=self.located.source,
-                line=self.located.line_of(path),
+                line=line or self.located.line_of(path),
                 path=format_path(path),
                 message=message,
                 warning=warning,
@@ -66,6 +69,11 @@ class Problems:
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.warning]
 
+    @staticmethod
+    def in_order(items: list[Problem]) -> list[Problem]:
+        """As a reader meets them: by line, then in the order found."""
+        return sorted(items, key=lambda p: p.line or 0)
+
     def raise_if_any(self) -> None:
         if self.errors:
-            raise SpecError(self.items)
+            raise SpecError(self.in_order(self.items))

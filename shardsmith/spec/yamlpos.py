@@ -38,6 +38,8 @@ class Located:
     source: str
     data: object
     lines: dict = field(default_factory=dict)
+    # Structural problems met while loading (duplicate keys ...): (path, message, line)
+    found: list = field(default_factory=list)
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -50,47 +52,68 @@ class Located:
             path = path[:-1]
 
 
-def _construct(node: yaml.Node, path: PathKey, lines: dict, loader: yaml.SafeLoader):
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        result = {}
+class _Builder:
+    """Walks the node tree once: plain values out, a line per path, problems noted."""
+
+    def __init__(self, loader: yaml.SafeLoader):
+        self.loader = loader
+        self.lines: dict = {}
+        self.found: list = []
+
+    def build(self, node: yaml.Node, path: PathKey):
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict:
+        self.loader.flatten_mapping(node)
+        result: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise ShardsmithError(
-                    f"mapping key {key!r} is not a plain value",
-                    where=f"line {key_node.start_mark.line + 1}",
-                )
-            key = str(key)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.found.append((path, "a mapping key must be a plain name, not a list or mapping", line))
+                continue
+            key = self.loader.construct_object(key_node, deep=True)
+            key = "null" if key is None else str(key)
             if key in result:
-                raise ShardsmithError(
-                    f"duplicate key {key!r}",
-                    where=f"line {key_node.start_mark.line + 1}",
-                    hint="each key may appear once per mapping",
-                )
-            result[key] = _construct(value_node, path + (key,), lines, loader)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+                self.found.append((path + (key,), f"duplicate key {key!r} (first at line {self.lines[path + (key,)]}); "
+                                                  "each key may appear once per mapping", line))
+                continue
+            self.lines[path + (key,)] = line
+            result[key] = self.build(value_node, path + (key,))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), lines, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
 
 
 def load_located(text: str, source: str = "<spec>") -> Located:
     """Parse one YAML document; YAML syntax errors become ShardsmithError."""
     loader = yaml.SafeLoader(text)
+    builder = _Builder(loader)
     try:
         root = loader.get_single_node()
-        lines: dict = {}
-        data = _construct(root, (), lines, loader) if root is not None else None
+        data = builder.build(root, ()) if root is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ShardsmithError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+        raise ShardsmithError(f"not valid YAML: {_describe(exc)}", where=_where(source, exc),
+                              hint="fix the YAML syntax at that line (indentation, quotes, brackets)") from None
     finally:
         loader.dispose()
-    return Located(source=source, data=data, lines=lines)
+    return Located(source=source, data=data, lines=builder.lines, found=builder.found)
+
+
+def _where(source: str, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"{source}:{mark.line + 1}" if mark else source
+
+
+def _describe(exc: yaml.YAMLError) -> str:
+    """PyYAML's problem, with the construct it was inside and where that began."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and mark:
+        return f"{problem} ({context} that began at line {mark.line + 1})"
+    return problem
 
 
 def load_located_file(path: str | Path) -> Located:
