@@ -74,14 +74,6 @@ class PlayedRouter:
     def fail_next(self, command: str, code: int, errmsg: str) -> None:
         self.failures[command] = (code, errmsg)
 
-    def chunks_per_shard(self, ns: str) -> dict:
-        uid = self.sharded[ns]["uuid"]
-        counts = {s["_id"]: 0 for s in self.shards}
-        for c in self.chunks:
-            if c["uuid"] == uid:
-                counts[c["shard"]] += 1
-        return counts
-
     def add_collection(self, ns, *, docs=0, type_="collection", options=None):
         self.collections[ns] = {"type": type_, "options": options or {}, "docs": docs,
                                 "indexes": [{"v": 2, "key": {"_id": 1}, "name": "_id_"}]}

@@ -11,6 +11,7 @@ import pytest
 from shardsmith.dataplan import apply, make_plan
 from shardsmith.errors import ShardsmithError
 from shardsmith.spec import parse_topology
+from tests.dataplan import scenarios
 
 DAY = 86400
 
@@ -38,29 +39,9 @@ def index_map(client, db: str, coll: str) -> dict:
     return {i["name"]: i for i in client[db][coll].list_indexes()}
 
 
-CARD = """\
-      messages:
-        shard_key: {sessionId: hashed}
-        presplit: {chunks_per_shard: 4}
-        indexes: messages-sharded
-      sessions:
-        shard_key: {sessionId: hashed, timestamp: 1}
-      messages_timeseries:
-        timeseries: {time_field: timestamp, meta_field: metadata, granularity: minutes, expire_after: 365d}
-        shard_key: {metadata.sessionId: hashed}
-"""
-CARD_SETS = """\
-  messages-sharded:
-    - {keys: {uuid: 1}}
-    - {keys: {sessionId: 1, timestamp: 1}}
-    - {keys: {timestamp: -1}}
-    - {keys: {model: 1, timestamp: -1}}
-"""
-
-
 def test_empty_replica_set_plan_apply_then_nothing_to_do(database):
     client, db = database
-    spec = topology(db, CARD, CARD_SETS)
+    spec = scenarios.topology(scenarios.CARD, database=db)
     plan = make_plan(spec, client)
     assert [(s.kind, s.target.split(".", 1)[1]) for s in plan.steps] == [
         ("create", "messages"), ("createIndexes", "messages"), ("create", "sessions"), ("create", "messages_timeseries")]

@@ -17,28 +17,19 @@ from shardsmith.dataplan.apply import apply_plan
 from shardsmith.dataplan.layout import hashed_split_points
 from shardsmith.errors import ShardsmithError
 from shardsmith.spec import parse_topology
+from tests.dataplan import scenarios
 from tests.dataplan.played_router import played_router
+from tests.dataplan.scenarios import chunk_counts, sharding_entry, topology
 
 VERSIONS = ["6.0", "7.0", "8.0"]
-HEAD = "name: wire\nreplica_set: {members: 1}\n"
-
-
-def topology(body: str):
-    return parse_topology(HEAD + body, "wire.yaml")
+PRESPLIT = topology(scenarios.PRESPLIT)
+ZONED = topology(scenarios.ZONED)
+BALANCER = topology(scenarios.BALANCER_OFF)
+CARD = topology(scenarios.CARD)
 
 
 def names(writes):
     return [name for name, _ in writes]
-
-
-PRESPLIT = topology("""
-databases:
-  app:
-    collections:
-      messages:
-        shard_key: {sessionId: hashed}
-        presplit: {chunks_per_shard: 4}
-""")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -64,26 +55,12 @@ def test_presplit_hashed_key_uses_what_the_version_honours(version):
             assert names(writes) == ["shardCollection"] + ["split"] * 6 + ["moveRange"] * 8
             assert [m["toShard"] for m in moves] == ["shard01"] * 4 + ["shard02"] * 4
             assert isinstance(moves[0]["min"]["sessionId"], MinKey) and isinstance(moves[-1]["max"]["sessionId"], MaxKey)
-        assert router.chunks_per_shard("app.messages") == {"shard01": 4, "shard02": 4}
+        assert chunk_counts(client, "app.messages") == {"shard01": 4, "shard02": 4}
         assert result.remaining.empty
         before = len(router.log)
         again = apply(PRESPLIT, client)
         assert again.outcomes == [] and names(router.writes) == names(writes)  # observed says done: nothing sent
         assert len(router.log) > before  # it did look
-
-
-ZONED_TEXT = """
-databases:
-  app:
-    collections:
-      events:
-        shard_key: {region: 1, sessionId: hashed}
-        presplit: {chunks_per_shard: 2}
-        zones:
-          - {zone: east, shards: [shard01], min: {region: east}, max: {region: eastz}}
-          - {zone: west, shards: [shard02], min: {region: west}, max: {region: westz}}
-"""
-ZONED = topology(ZONED_TEXT)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -105,7 +82,7 @@ def test_compound_hashed_key_defines_zones_before_presplit_hashed_zones(version)
 
 
 def test_compound_key_without_hashed_prefix_needs_zones_to_presplit():
-    spec = topology(ZONED_TEXT.split("        zones:")[0])
+    spec = topology(scenarios.ZONED.split("        zones:")[0])
     with played_router("7.0") as router:
         plan = make_plan(spec, connect(router.uri))
         assert "needs zones" in plan.refusals[0].reason and router.writes == []
@@ -113,28 +90,16 @@ def test_compound_key_without_hashed_prefix_needs_zones_to_presplit():
 
 @pytest.mark.parametrize("version", ["6.0", "8.0"])
 def test_ranged_key_splits_at_the_given_points_and_spreads_the_ranges(version):
-    spec = topology("""
-databases:
-  app:
-    collections:
-      orders:
-        shard_key: {customer: 1}
-        presplit: {points: [{customer: g}, {customer: n}, {customer: t}]}
-""")
+    spec = topology(scenarios.RANGED)
     with played_router(version) as router:
-        apply(spec, connect(router.uri))
+        client = connect(router.uri)
+        apply(spec, client)
         assert names(router.writes) == ["shardCollection", "split", "split", "split", "moveRange", "moveRange"]
         assert [d["middle"] for n, d in router.writes if n == "split"] == [{"customer": "g"}, {"customer": "n"}, {"customer": "t"}]
         # one chunk on the last shard at first; the two lower ranges move to shard01
         assert [(d["min"], d["toShard"]) for n, d in router.writes if n == "moveRange"] == [
             ({"customer": MinKey()}, "shard01"), ({"customer": "g"}, "shard01")]
-        assert router.chunks_per_shard("app.orders") == {"shard01": 2, "shard02": 2}
-
-
-BALANCER = topology("""
-balancer: {enabled: false, window: {start: "23:00", stop: "06:00"}}
-databases: {app: {collections: {plain: {}}}}
-""")
+        assert chunk_counts(client, "app.orders") == {"shard01": 2, "shard02": 2}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -150,7 +115,7 @@ def test_balancer_settings_from_the_spec(version):
             ("create", {"create": "plain", "writeConcern": {"w": "majority"}}),
         ]
         assert make_plan(BALANCER, client).empty
-        on = topology("balancer: {enabled: true}\ndatabases: {app: {collections: {plain: {}}}}\n")
+        on = topology(scenarios.BALANCER_ON)
         apply(on, client)
         assert names(router.writes)[3:] == ["balancerStart", "update"]
         assert router.writes[-1][1]["updates"][0]["u"] == {"$unset": {"activeWindow": True}}
@@ -180,10 +145,11 @@ def test_an_under_split_empty_collection_is_split_again_after_a_crash():
     with played_router("8.0") as router:
         router.shard("app.messages", {"sessionId": "hashed"}, chunks_per_shard=1)
         router.add_collection("app.other")  # the empty-check reads app.messages only
-        plan = make_plan(PRESPLIT, connect(router.uri))
+        client = connect(router.uri)
+        plan = make_plan(PRESPLIT, client)
         assert [s.kind for s in plan.steps] == ["split"] * 7 + ["move"] * 8
-        apply(PRESPLIT, connect(router.uri))
-        assert router.chunks_per_shard("app.messages") == {"shard01": 4, "shard02": 4}
+        apply(PRESPLIT, client)
+        assert chunk_counts(client, "app.messages") == {"shard01": 4, "shard02": 4}
 
 
 def test_already_sharded_answer_on_the_same_key_counts_as_done():
@@ -217,3 +183,54 @@ def test_server_errors_name_the_step_code_and_message():
         assert "step 9 of 16 failed (move [MinKey" in text
         assert "(code 117): Data transfer error: migration aborted" in text
         assert "8 step(s) were done before it" in text
+
+
+CARD_INDEXES = ["uuid_1", "sessionId_1_timestamp_1", "timestamp_-1", "model_1_timestamp_-1"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_design_card_plan_in_exact_order_then_nothing(version):
+    with played_router(version) as router:
+        client = connect(router.uri)
+        apply(CARD, client)
+        writes = router.writes
+        messages = ["shardCollection"] if version != "8.0" else ["shardCollection"] + ["split"] * 6 + ["moveRange"] * 8
+        assert names(writes) == messages + ["createIndexes", "shardCollection", "create", "shardCollection"]
+        create_indexes, sessions, ts_create, ts_shard = writes[-4:]
+        assert [i["name"] for i in create_indexes[1]["indexes"]] == CARD_INDEXES
+        assert sessions[1] == {"shardCollection": "app.sessions", "key": {"sessionId": "hashed", "timestamp": 1}}
+        assert ts_create[1] == {"create": "messages_timeseries", "timeseries": {
+            "timeField": "timestamp", "metaField": "metadata", "granularity": "minutes"},
+            "expireAfterSeconds": 365 * 86400, "writeConcern": {"w": "majority"}}
+        assert ts_shard[1] == {"shardCollection": "app.messages_timeseries", "key": {"metadata.sessionId": "hashed"}}
+        # the router registers the buckets namespace with meta.sessionId; the plan reads it back as the spec's key
+        assert sharding_entry(client, "app.messages_timeseries")["key"] == {"meta.sessionId": "hashed"}
+        assert chunk_counts(client, "app.messages") == {"shard01": 4, "shard02": 4}
+        again = make_plan(CARD, client)
+        assert again.empty and again.differences == [], again.as_dict()
+        assert apply(CARD, client).outcomes == [] and router.writes == writes
+
+
+def test_a_refused_shard_collection_names_the_step_and_the_server_error():
+    with played_router("7.0") as router:
+        router.fail_next("shardCollection", 13, "not authorized on admin to execute command { shardCollection: ... }")
+        with pytest.raises(ShardsmithError) as raised:
+            apply(PRESPLIT, connect(router.uri))
+        assert "step 1 of 1 failed (shard app.messages on {sessionId: hashed})" in str(raised.value)
+        assert "(code 13): not authorized on admin to execute command" in str(raised.value)
+        assert "0 step(s) were done before it" in str(raised.value)
+
+
+def test_an_unreadable_config_database_is_a_user_error_not_a_traceback():
+    with played_router("8.0") as router:
+        router.fail_next("listShards", 13, "not authorized on admin to execute command { listShards: 1 }")
+        with pytest.raises(ShardsmithError, match=r"reading the target failed: not authorized .* \(code 13\)") as raised:
+            make_plan(PRESPLIT, connect(router.uri))
+        assert "clusterMonitor" in raised.value.hint
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_enable_sharding_is_never_sent_from_6_0(version):
+    with played_router(version) as router:
+        apply(PRESPLIT, connect(router.uri))
+        assert "enableSharding" not in names(router.writes)
