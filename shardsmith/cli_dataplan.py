@@ -6,8 +6,7 @@ from invoke import Exit, task
 
 from .cli_support import TOPOLOGY_HELP, URI_HELP, console, err_console, target, user_errors
 from .dataplan import apply, make_plan
-from .dataplan.report import print_plan, print_result, summary
-from .display import print_json
+from .dataplan.report import apply_result_dict, print_plan, print_result, to_json
 from .progress import Progress
 
 DATA_HELP = {"topology": TOPOLOGY_HELP, "uri": URI_HELP}
@@ -21,7 +20,7 @@ def plan_task(c, topology=None, uri=None, json=False, prune=False):
     spec, client = target(topology, uri)
     the_plan = make_plan(spec, client, prune=prune)
     if json:
-        print_json(the_plan.as_dict())
+        print(to_json(the_plan.as_dict()))
     else:
         print_plan(the_plan, console)
     if the_plan.refusals:
@@ -37,8 +36,7 @@ def apply_task(c, topology=None, uri=None, prune=False, json=False):
     spec, client = target(topology, uri)
     result = apply(spec, client, prune=prune, progress=Progress(err_console, quiet=json))
     if json:
-        print_json({"outcomes": [o.as_dict() for o in result.outcomes], "collections": summary(result.after),
-                    "remaining": result.remaining.as_dict()})
+        print(to_json(apply_result_dict(result)))
     else:
         print_result(result, console)
 

@@ -8,6 +8,18 @@ from rich.console import Console
 from rich.table import Table
 
 from .bsonjson import to_plain
+from .steps import PLAN_FORMAT
+
+
+def to_json(data) -> str:
+    """--json text: keys in the documented order (README), command documents in the order the server needs."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def apply_result_dict(result) -> dict:
+    """What `apply --json` prints (README: "Data plan: plan and apply")."""
+    return {"format": PLAN_FORMAT, "outcomes": [o.as_dict() for o in result.outcomes],
+            "collections": summary(result.after), "remaining": result.remaining.as_dict()}
 
 
 def print_plan(plan, console: Console) -> None:

@@ -23,11 +23,8 @@ class Step:
     behaviour: Optional[str] = None  # the version-dependent choice behind this step, if any
 
     def as_dict(self) -> dict:
-        data = {"kind": self.kind, "target": self.target, "database": self.database,
-                "command": to_plain(self.command), "description": self.description}
-        if self.behaviour:
-            data["behaviour"] = self.behaviour
-        return data
+        return {"kind": self.kind, "target": self.target, "database": self.database,
+                "command": to_plain(self.command), "description": self.description, "behaviour": self.behaviour}
 
 
 @dataclass(frozen=True)
@@ -40,10 +37,8 @@ class Refusal:
     command: Optional[dict] = None  # a command the user may choose to run instead (e.g. reshardCollection)
 
     def as_dict(self) -> dict:
-        data = {"target": self.target, "reason": self.reason, "hint": self.hint}
-        if self.command:
-            data["command"] = to_plain(self.command)
-        return data
+        return {"target": self.target, "reason": self.reason, "hint": self.hint,
+                "command": to_plain(self.command) if self.command else None}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """`plan` and `apply` with --uri against a mongod that Shardsmith did not start (the staging case).
 
-The tasks run through an Invoke Program built from shardsmith.cli_dataplan's
-tasks (the lead wires them into the `shardsmith` command).
+The tasks run as a command line in-process (tests/dataplan/cli_run.py).
 """
 
 from __future__ import annotations
@@ -9,10 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from invoke import Collection, Program
 from pymongo import MongoClient
 
-from shardsmith.cli_dataplan import tasks
+from tests.dataplan.cli_run import run
 from tests.dataplan.outside_mongod import outside_replset
 
 SPEC = """\
@@ -35,18 +33,6 @@ index_sets:
 def outside(tmp_path_factory):
     with outside_replset(tmp_path_factory.mktemp("outside")) as uri:
         yield uri
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    """Run the data-plan tasks as a command line; (exit code, stdout, stderr)."""
-    program = Program(namespace=Collection(*tasks), name="shardsmith", binary="shardsmith")
-    code = 0
-    try:
-        program.run(["shardsmith", *argv])
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_plan_and_apply_by_uri_on_a_cluster_we_did_not_create(outside, tmp_path, capsys):
