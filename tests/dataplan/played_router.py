@@ -329,7 +329,7 @@ def _wake_accept_loop(server) -> None:
     server._stopped = True
     try:
         socket.create_connection((server.host, server.port), timeout=1).close()
-    except OSError:
-        pass
+    except ConnectionRefusedError:
+        pass  # the listener is already closed: nothing left to wake
 
 
