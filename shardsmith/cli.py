@@ -13,6 +13,7 @@ from invoke import Program, task
 
 from . import __version__
 from .cli_parsing import TaskCollection
+from .cli_dataplan import tasks as dataplan_tasks
 from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
 from .cluster import Cluster
 from .display import print_json, print_status
@@ -121,7 +122,7 @@ def logs(c, member, topology=None, lines=40):
         console.print("\n".join(text[-int(lines):]), markup=False, highlight=False)
 
 
-namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs)
+namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *dataplan_tasks)
 program = Program(namespace=namespace, version=__version__, name="Shardsmith", binary="shardsmith")
 
 

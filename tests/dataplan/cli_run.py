@@ -1,15 +1,12 @@
-"""Run the data-plan tasks as a command line in-process (until the lead wires them into `shardsmith`)."""
+"""Run `shardsmith` in-process (the real Program) and capture what it prints."""
 
 from __future__ import annotations
 
-from invoke import Collection, Program
-
-from shardsmith.cli_dataplan import tasks
+from shardsmith.cli import program
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
-    """`shardsmith <argv>` with the data-plan tasks; (exit code, stdout, stderr)."""
-    program = Program(namespace=Collection(*tasks), name="shardsmith", binary="shardsmith")
+    """`shardsmith <argv>`; (exit code, stdout, stderr)."""
     code = 0
     try:
         program.run(["shardsmith", *argv])
