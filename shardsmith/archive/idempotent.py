@@ -42,7 +42,10 @@ def insert_ignoring_present(target: Collection, documents: list) -> int:
 
 def require_present(target: Collection, ids: list, what: str, narrow: dict | None = None) -> None:
     """Verify every _id in `ids` is in `target` (one counted query, `narrow` helping the server), else raise."""
-    found = target.count_documents({"_id": {"$in": ids}, **(narrow or {})})
-    if found != len(set(ids)):
-        raise ShardsmithError(f"{target.full_name}: only {found} of {len(set(ids))} {what} arrived",
+    found, wanted = target.count_documents({"_id": {"$in": ids}, **(narrow or {})}), len(set(ids))
+    if found < wanted:
+        raise ShardsmithError(f"{target.full_name}: only {found} of {wanted} {what} arrived",
                               hint="nothing was deleted from the source; run the command again")
+    if found > wanted:
+        raise ShardsmithError(f"{target.full_name} holds {found} documents for {wanted} {what} (duplicates)",
+                              hint="nothing was deleted from the source; remove the duplicates by _id, then run again")
