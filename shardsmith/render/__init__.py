@@ -17,4 +17,24 @@ def render_member_config(topology, proc, paths: dict) -> str:
     return render_template(template, **member_config_context(topology, proc, paths))
 
 
-__all__ = ["render_member_config", "render_template"]
+__all__ = ["render_member_config", "render_template", "write_compose_files"]
+
+
+def write_compose_files(topology, folder, *, image_kind=None, routers: bool = True, sockets_dir=None) -> list:
+    """compose/<name>.yaml and, for the official image, the <name>.init.js its init services mount."""
+    from pathlib import Path
+
+    from .compose import image_kind_of, init_script_name, render_compose
+    from .init_script import render_init_script
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    kind = image_kind or image_kind_of(topology.mongodb.image)
+    compose_file = folder / f"{topology.name}.yaml"
+    compose_file.write_text(render_compose(topology, kind, routers=routers, sockets_dir=sockets_dir))
+    written = [compose_file]
+    if kind == "official":
+        script = folder / init_script_name(topology)
+        script.write_text(render_init_script(topology, routers=routers))
+        written.append(script)
+    return written
