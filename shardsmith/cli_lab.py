@@ -15,7 +15,6 @@ LAB_HELP = {
     "uri": URI_HELP,
     "collection": "the collection holding the data, as DB.COLL",
     "key": "a candidate shard key in key order, e.g. '{sessionId: hashed}' (repeat the flag for more keys)",
-    "shards": "how many shards to place the data over (default 4)",
     "query": "a query of the mix, e.g. '{name: session day, eq: [sessionId], range: {timestamp: 1d}}' (repeatable)",
     "queries": "a YAML or JSON file holding a list of queries like --query",
     "chart": "write a PNG of documents per shard per key to this path",
@@ -41,7 +40,8 @@ def _keys_and_queries(key, query, queries):
 
 
 @task(name="analyze", positional=["topology"], iterable=["key", "query"],
-      help={**LAB_HELP, "sample": "analyze a $sample of this many documents instead of the whole collection",
+      help={**LAB_HELP, "shards": "how many shards to place the data over (default 4)",
+            "sample": "analyze a $sample of this many documents instead of the whole collection",
             "recent": "the share of latest inserts the hotspot test looks at (default 0.1)",
             "order": "the field that grows with insertion order (default _id, an ObjectId)"})
 @user_errors
@@ -67,4 +67,31 @@ def analyze_task(c, topology=None, uri=None, collection=None, key=None, shards=4
         console.print(f"chart: {chart}")
 
 
-tasks = [analyze_task]
+@task(name="experiment", positional=["topology"], iterable=["key", "query"],
+      help={**LAB_HELP, "limit": "load at most this many documents into each copy (default: all)",
+            "keep": "keep the sharded copies in the lab database for inspection (default: drop them)",
+            "lab_database": "the database the copies go to (default shardsmith_keylab)"})
+@user_errors
+def experiment_task(c, topology=None, uri=None, collection=None, key=None, query=None, queries=None, limit=0,
+                    keep=False, lab_database="shardsmith_keylab", chart=None, json=False):
+    """On a cluster with routers: shard a copy per key, load it, measure chunks, data, inserts/s and explained targeting."""
+    from .keylab.chart import write_chart
+    from .keylab.experiment import run_experiment
+    from .keylab.report import print_experiment
+
+    keys, shapes = _keys_and_queries(key or [], query or [], queries)
+    if not keys:
+        raise ShardsmithError("no candidate key given", hint="pass --key '{sessionId: hashed}' (repeat for more keys)")
+    client = _client(topology, uri)
+    outcome = run_experiment(client, _collection(client, collection), keys, queries=shapes, limit=int(limit), keep=keep,
+                             lab_database=lab_database, progress=Progress(err_console, quiet=json))
+    if chart:
+        write_chart([(k["key"], [row["docs"] for row in k["distribution"]]) for k in outcome["keys"]], chart,
+                    f"{outcome['namespace']}: documents per shard, sharded copies")
+    if json:
+        print_json({**outcome, "chart": chart})
+        return
+    print_experiment(outcome, console)
+
+
+tasks = [analyze_task, experiment_task]

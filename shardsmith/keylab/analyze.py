@@ -18,13 +18,12 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
-from .keys import HASHED, CandidateKey
+from .keys import CandidateKey
 from .placement import per_shard, skew, split_points
 from .profile import MONOTONICITY_SAMPLE, frequencies, monotonicity
-from .queries import QueryShape, hash_field, targeting
+from .queries import QueryShape, sample_documents, targeting
 from .verdict import verdict
 
-QUERY_SAMPLES = 64
 RECENT_SHARE = 0.10
 
 
@@ -73,7 +72,7 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
     head = [{"$sample": {"size": sample}}] if sample else []
     recent = max(1, math.ceil(recent_share * min(documents, sample or documents)))
     mono_sample = min(sample or MONOTONICITY_SAMPLE, MONOTONICITY_SAMPLE)
-    docs = _query_documents(collection, keys, queries) if queries else []
+    docs = sample_documents(collection, keys, queries)
     results = []
     try:
         for key in keys:
@@ -108,11 +107,3 @@ def _check_arguments(keys, shards, sample, recent_share) -> None:
     if not 0 < recent_share <= 1:
         raise ShardsmithError(f"--recent is {recent_share!r}", hint="give the share of latest inserts, e.g. 0.1 for 10%")
 
-
-def _query_documents(collection, keys, queries) -> list[dict]:
-    """A few sampled documents carrying the fields the queries use and the hashes the keys need."""
-    fields = {name for shape in queries for name in shape.fields()}
-    hashed = {name for key in keys for name, kind in key.fields if kind == HASHED}
-    project = {"_id": 0, **{name: 1 for name in fields},
-               **{hash_field(name): {"$toHashedIndexKey": f"${name}"} for name in hashed}}
-    return list(collection.aggregate([{"$sample": {"size": QUERY_SAMPLES}}, {"$project": project}]))

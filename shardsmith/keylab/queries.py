@@ -28,6 +28,7 @@ from ..units import parse_duration
 from .keys import HASHED, CandidateKey
 from .placement import chunk_of
 
+QUERY_SAMPLES = 64
 QUERY_HINT = "write a query as '{name: session day, eq: [sessionId], range: {timestamp: 1d}}'"
 
 
@@ -143,11 +144,23 @@ def shards_touched(key: CandidateKey, splits: list, shape: QueryShape, doc: dict
     return chunk_of(key, high, splits) - chunk_of(key, low, splits) + 1
 
 
+def summarize(name: str, touched: list[int], shards: int) -> dict:
+    """Mean and max shards touched over a query's concrete instances, and the share that hit one shard."""
+    touched = touched or [0]
+    return {"query": name, "mean_shards": round(sum(touched) / len(touched), 2), "max_shards": max(touched),
+            "single_shard_share": round(sum(t == 1 for t in touched) / len(touched), 3), "of": shards}
+
+
 def targeting(key: CandidateKey, splits: list, shapes: list[QueryShape], docs: list[dict], shards: int) -> list[dict]:
-    """Per query: mean and max shards touched over the concrete queries, and the share that hit one shard."""
-    out = []
-    for shape in shapes:
-        touched = [shards_touched(key, splits, shape, doc) for doc in docs] or [0]
-        out.append({"query": shape.name, "mean_shards": round(sum(touched) / len(touched), 2), "max_shards": max(touched),
-                    "single_shard_share": round(sum(t == 1 for t in touched) / len(touched), 3), "of": shards})
-    return out
+    """Per query of the mix, the shards its concrete instances would touch under the key's chunks."""
+    return [summarize(shape.name, [shards_touched(key, splits, shape, doc) for doc in docs], shards) for shape in shapes]
+
+def sample_documents(collection, keys, shapes, size: int = QUERY_SAMPLES) -> list[dict]:
+    """A few sampled documents carrying the fields the queries use and the hashes the keys need."""
+    if not shapes:
+        return []
+    fields = {name for shape in shapes for name in shape.fields()}
+    hashed = {name for key in keys for name, kind in key.fields if kind == HASHED}
+    project = {"_id": 0, **{name: 1 for name in fields},
+               **{hash_field(name): {"$toHashedIndexKey": f"${name}"} for name in hashed}}
+    return list(collection.aggregate([{"$sample": {"size": size}}, {"$project": project}]))

@@ -66,3 +66,32 @@ def print_report(report, console: Console) -> None:
     for result in report.keys:
         rating = result.verdict["rating"]
         console.print(f"[{RATING_STYLES[rating]}]{result.verdict['line']}[/]")
+
+
+def experiment_table(outcome) -> Table:
+    table = Table(title=f"{outcome['namespace']}: sharded copies on {len(outcome['shards'])} shards "
+                        f"(MongoDB {outcome['router_version']}, data from {outcome['distribution_from']})",
+                  header_style="bold")
+    for column in ("key", "inserts/s", "documents per shard", "chunks per shard", "skew", "cardinality ours / server",
+                   "rho ours / server", "rating"):
+        table.add_column(column, justify="left" if column in ("key", "rating") else "right")
+    for k in outcome["keys"]:
+        server = k.get("analyze_shard_key") or {}
+        rating = k["verdict"]["rating"]
+        table.add_row(k["key"], f"{k['insert_docs_per_second'] or 0:,.0f}", " / ".join(f"{r['docs']:,}" for r in k["distribution"]),
+                      " / ".join(str(n) for n in k["chunks"].values()), f"{k['skew']:.2f}",
+                      f"{k['ours']['cardinality']:,} / {server.get('cardinality', '-')}",
+                      f"{k['ours']['monotonicity']:+.2f} / {server.get('correlation', '-')}",
+                      f"[{RATING_STYLES[rating]}]{rating}[/]")
+    return table
+
+
+def print_experiment(outcome, console: Console) -> None:
+    console.print(experiment_table(outcome))
+    for k in outcome["keys"]:
+        for q in k["targeting"]:
+            console.print(f"  {k['key']} '{q['query']}': mongos targets {q['mean_shards']:g} of {q['of']} shards (max {q['max_shards']})")
+    for k in outcome["keys"]:
+        console.print(f"[{RATING_STYLES[k['verdict']['rating']]}]{k['verdict']['line']}[/]")
+    if outcome["kept"]:
+        console.print(f"copies kept in {outcome['lab_database']}")

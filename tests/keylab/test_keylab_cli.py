@@ -52,3 +52,15 @@ def test_user_errors_exit_2_with_the_reason(replset, messages_collection, capsys
     code = run(["lab.analyze", "--uri", replset.uri(), *flags])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_experiment_task_prints_json_through_a_played_router(capsys):
+    from tests.keylab.played_lab_router import played_lab_router
+
+    with played_lab_router("7.0.12") as router:
+        code = run(["lab.experiment", "--uri", router.uri, "--collection", "app.messages", "--key", "{sessionId: hashed}",
+                    "--query", "{name: by session, eq: [sessionId]}", "--json"])
+    outcome = json.loads(capsys.readouterr().out)
+    assert code == 0 and outcome["router_version"] == "7.0.12"
+    assert outcome["keys"][0]["analyze_shard_key"]["cardinality"] == outcome["keys"][0]["ours"]["cardinality"]
+    assert router.names.count("shardCollection") == 1 and router.names[-1] == "drop"
