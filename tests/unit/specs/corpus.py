@@ -31,7 +31,8 @@ class Expected:
 
     def found_in(self, text: str, source: str) -> bool:
         head = self.head(source)
-        return any(line.startswith(head) and self.fragment in line[len(head):] for line in text.splitlines())
+        lines = (line.removeprefix("error: ") for line in text.splitlines())  # the CLI's prefix
+        return any(line.startswith(head) and self.fragment in line[len(head):] for line in lines)
 
 
 def table() -> dict[str, tuple[list[Expected], list[Expected]]]:
