@@ -60,11 +60,19 @@ class Aggregate:
 
 
 class RollingCore:
-    """One rolling family (prefix_YYYY_MM) in one database: its index set, time field and plans."""
+    """One rolling family (prefix_YYYY_MM) in one database: its index set, time field and plans.
+
+    Pages sort by (time, _id) so equal times still page consistently; an index
+    {time: -1, _id: -1} in the set lets each month serve its part of a page
+    from the index instead of sorting the month.
+    """
 
     def __init__(self, database, prefix, *, indexes=(), time_field: str = "timestamp", write_concern=MAJORITY):
         self.database = database
         self.prefix = getattr(prefix, "prefix", prefix)  # a RollingSpec or its prefix
+        if getattr(prefix, "period", "monthly") != "monthly":
+            raise ShardsmithError(f"rolling {self.prefix!r}: period {prefix.period!r} is not supported",
+                                  hint="rolling collections are monthly (prefix_YYYY_MM)")
         if not isinstance(self.prefix, str) or not self.prefix:
             raise ShardsmithError(f"rolling prefix {prefix!r} must be a non-empty name")
         self.index_documents = [wanted_document(index) for index in indexes]

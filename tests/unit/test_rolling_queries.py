@@ -54,3 +54,14 @@ def test_leading_matches_run_inside_each_month():
 def test_bad_pipelines_are_errors(bad):
     with pytest.raises(ShardsmithError, match="pipeline"):
         aggregate_pipeline([], {}, bad)
+
+
+def test_only_monthly_families_and_named_prefixes():
+    from shardsmith.rolling.core import RollingCore
+    from shardsmith.spec.model import RollingSpec
+
+    assert RollingCore(None, RollingSpec(prefix="messages")).prefix == "messages"
+    with pytest.raises(ShardsmithError, match="period 'weekly'"):
+        RollingCore(None, RollingSpec(prefix="messages", period="weekly"))
+    with pytest.raises(ShardsmithError, match="non-empty"):
+        RollingCore(None, "")
