@@ -34,3 +34,17 @@ def fill_months(db, prefix: str, count: int, months: int, seed: int = 7, start=S
 
 def uuids(collection) -> set:
     return {d["uuid"] for d in collection.find({}, {"uuid": 1, "_id": 0})}
+
+
+def fresh_database(replset, request, prefix: str, **client_options):
+    """A test's own empty database on the shared replica set, dropped afterwards (use with `yield from`)."""
+    client = replset.client(**client_options)
+    name = f"{prefix}_{request.node.name[:40]}"
+    for character in "[]-.":
+        name = name.replace(character, "_")
+    client.drop_database(name)
+    try:
+        yield client[name]
+    finally:
+        client.drop_database(name)
+        client.close()

@@ -11,19 +11,14 @@ from shardsmith.archive import cleanup, restore, rotate
 from shardsmith.archive.manifest import archive_dir
 from shardsmith.errors import ShardsmithError
 from tests.crash.kill import child, kill_after, run_to_end, started
-from tests.crash.months import fill_months, uuids
+from tests.crash.months import fill_months, fresh_database, uuids
 
 NOW = datetime(2024, 5, 20, tzinfo=timezone.utc)  # keep 2 -> April and May stay; Jan-Mar go
 
 
 @pytest.fixture
 def db(replset, request):
-    client = replset.client()
-    name = f"archive_{request.node.name[:40]}"
-    client.drop_database(name)
-    yield client[name]
-    client.drop_database(name)
-    client.close()
+    yield from fresh_database(replset, request, "archive")
 
 
 def index_names(collection) -> set:

@@ -12,6 +12,7 @@ from shardsmith.errors import ShardsmithError
 from shardsmith.tiers import run_tier, tiers_of
 from shardsmith.tiers.checkpoint import STATE_COLLECTION
 from tests.crash.kill import child, kill_after, run_to_end, started
+from tests.crash.months import fresh_database
 from tests.crash.tiers_data import NOW, fill_hot, stage_documents, tiers_spec
 
 HOT_CUTOFF = NOW - timedelta(days=7)
@@ -20,12 +21,7 @@ WARM_CUTOFF = datetime(2024, 4, 1, tzinfo=timezone.utc)  # the day of NOW - 90d 
 
 @pytest.fixture
 def db(replset, request):
-    client = replset.client(tz_aware=True)
-    name = f"tiers_{request.node.name[:40]}".replace("[", "_").replace("]", "").replace("-", "_")
-    client.drop_database(name)
-    yield client[name]
-    client.drop_database(name)
-    client.close()
+    yield from fresh_database(replset, request, "tiers", tz_aware=True)
 
 
 def assert_exactly(db, originals):
@@ -74,11 +70,11 @@ def test_a_kill_at_each_phase_boundary_resumes_exactly(db, replset, tmp_path, po
                                                              for d in originals)
 
 
-@pytest.mark.parametrize("trial", range(4))
+@pytest.mark.parametrize("trial", range(3))
 def test_sigkill_at_random_points_then_resume_ends_with_exactly_the_originals(db, replset, tmp_path, trial):
     spec = tmp_path / "tiers.yaml"
     tiers_spec(spec, db.name)
-    originals = fill_hot(db, 1500, seed=trial)
+    originals = fill_hot(db, 1000, seed=trial)
     args = (replset.uri(), spec, db.name, 50)
     delays = random.Random(trial).sample([x / 100 for x in range(5, 150)], 2)
     for delay in delays:

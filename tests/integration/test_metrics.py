@@ -1,0 +1,115 @@
+"""Storage stats, index usage and compaction on a real mongod, through the library and the tasks."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import bson
+import pytest
+
+from shardsmith.errors import ShardsmithError
+from shardsmith.metrics import compact, database_storage, index_usage, totals
+from shardsmith.metrics.chart import storage_chart
+from tests.crash.cli import run
+from tests.crash.months import fresh_database
+
+SPEC = "name: metrics\nreplica_set: {{name: rs0, members: 1}}\ndatabases:\n  {db}:\n    collections: {{}}\n"
+
+
+@pytest.fixture
+def db(replset, request):
+    yield from fresh_database(replset, request, "metrics")
+
+
+@pytest.fixture
+def spec(db, tmp_path):
+    path = tmp_path / "metrics.yaml"
+    path.write_text(SPEC.format(db=db.name))
+    return path
+
+
+def fill(db):
+    """A regular collection and a time-series one; the regular documents (for their BSON sizes)."""
+    documents = [{"_id": i, "kind": "k%d" % (i % 7), "pad": "x" * (50 + i % 200)} for i in range(3000)]
+    db.plain.insert_many(documents)
+    db.plain.create_index("kind")
+    db.create_collection("series", timeseries={"timeField": "t", "metaField": "m", "granularity": "minutes"})
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    db.series.insert_many([{"t": start + timedelta(seconds=30 * i), "m": {"s": i % 4}, "v": i} for i in range(2000)])
+    return documents
+
+
+def test_stats_report_documents_sizes_and_totals(db):
+    documents = fill(db)
+    rows = {r.collection: r for r in database_storage(db)}
+    plain, series = rows["plain"], rows["series"]
+    assert plain.documents == len(documents)
+    assert plain.data_size == sum(len(bson.encode(d)) for d in documents)
+    assert plain.indexes == 2 and plain.index_size > 0 and plain.storage_size > 0
+    assert series.kind == "timeseries" and 0 < series.documents < 2000  # buckets, not measurements
+    total = totals(list(rows.values()))
+    assert total["documents"] == plain.documents + series.documents
+    assert total["data_size"] == plain.data_size + series.data_size
+
+
+def test_index_usage_counts_operations_and_flags_unused_indexes(db):
+    db.used.insert_many([{"a": i, "b": i, "c": i} for i in range(50)])
+    for keys in ("a", "b", "c"):
+        db.used.create_index(keys)
+    for i in range(5):
+        list(db.used.find({"a": i}).hint("a_1"))
+    list(db.used.find({"b": 1}).hint("b_1"))
+    rows = {r.index: r for r in index_usage(db, rarely=3)}
+    assert (rows["a_1"].ops, rows["a_1"].flag) == (5, "")
+    assert (rows["b_1"].ops, rows["b_1"].flag) == (1, "rarely used")
+    assert (rows["c_1"].ops, rows["c_1"].flag) == (0, "never used")
+    assert rows["_id_"].flag == "required" and rows["a_1"].since is not None
+    with pytest.raises(ShardsmithError, match="threshold"):
+        index_usage(db, rarely=0)
+
+
+def test_compact_runs_with_force_on_the_primary_and_reports_bytes(db, replset):
+    fill(db)
+    for start in range(0, 20000, 2000):  # ~12 MB on disk that barely compresses
+        db.big.insert_many([{"_id": i, "noise": os.urandom(600)} for i in range(start, start + 2000)])
+    db.client.admin.command("fsync")
+    db.big.delete_many({"_id": {"$gte": 2000}})
+    db.client.admin.command("fsync")  # a checkpoint: the deleted space is now free inside the file
+    [result] = compact(db.client, db.name, ["big"])
+    assert (result.collection, result.forced) == ("big", True)
+    assert result.bytes_freed > 1024 * 1024
+    each = compact(db.client, db.name, ["plain"], each_member_of=replset.uri())
+    assert [r.member for r in each] == [replset.uri().split("@")[1].split("/")[0]]
+    with pytest.raises(ShardsmithError, match="no collection nope"):
+        compact(db.client, db.name, ["plain", "nope"])
+    with pytest.raises(ShardsmithError, match="series: time-series collections cannot be compacted"):
+        compact(db.client, db.name, ["series"])
+
+
+def test_the_chart_is_a_png_with_one_bar_group_per_collection(db, tmp_path):
+    fill(db)
+    path = storage_chart(database_storage(db), tmp_path / "sizes.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ShardsmithError, match="must end in .png"):
+        storage_chart(database_storage(db), tmp_path / "sizes.jpg")
+
+
+def test_tasks_print_tables_json_and_the_chart(db, replset, spec, tmp_path, capsys):
+    fill(db)
+    uri = replset.uri()
+    code, out, err = run(capsys, "stats", spec, "--uri", uri, "--json", "--chart", tmp_path / "c.png")
+    assert code == 0, err
+    report = json.loads(out)
+    assert {r["collection"] for r in report["collections"]} == {"plain", "series"}
+    assert report["total"]["documents"] == sum(r["documents"] for r in report["collections"])
+    assert (tmp_path / "c.png").stat().st_size > 0
+    code, out, _ = run(capsys, "stats", spec, "--uri", uri)
+    assert code == 0 and "total" in out and "time-series*" in out
+    code, out, _ = run(capsys, "indexes", spec, "--uri", uri, "--json", "--rarely", "5")
+    assert code == 0 and {"kind_1", "_id_"} <= {r["index"] for r in json.loads(out)["indexes"]}
+    code, out, _ = run(capsys, "compact", "plain", spec, "--uri", uri, "--json")
+    assert code == 0 and json.loads(out)["compacted"][0]["collection"] == "plain"
+    code, _, err = run(capsys, "compact", "plain,ghost", spec, "--uri", uri)
+    assert code == 2 and "no collection ghost" in err and "Traceback" not in err
