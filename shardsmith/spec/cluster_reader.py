@@ -58,6 +58,15 @@ def read_storage(fields: Fields) -> StorageSettings:
     return StorageSettings(wiredtiger_cache_bytes=fields.size("wiredtiger_cache"))
 
 
+def read_args(fields: Fields) -> tuple:
+    """Extra command-line flags: strings (numbers allowed, as YAML reads `--port 5`)."""
+    args = fields.list("args")
+    for i, arg in enumerate(args):
+        if not isinstance(arg, (str, int, float)) or isinstance(arg, bool):
+            fields.problems.add(fields.at("args") + (i,), f"must be a string, not {type_name(arg)}")
+    return tuple(str(a) for a in args)
+
+
 def read_member(problems: Problems, path, value, *, set_name, number, role) -> tuple[Member, dict]:
     """One member entry; returns it with the keys the user set explicitly."""
     fields = Fields(problems, path, value, MEMBER_KEYS)
@@ -70,10 +79,7 @@ def read_member(problems: Problems, path, value, *, set_name, number, role) -> t
     for key, tag in tags.items():
         if not isinstance(tag, str):
             problems.add(fields.at("tags") + (key,), f"tag values must be strings, not {type_name(tag)}")
-    args = fields.list("args")
-    for i, arg in enumerate(args):
-        if not isinstance(arg, (str, int, float)) or isinstance(arg, bool):
-            problems.add(fields.at("args") + (i,), f"must be a string, not {type_name(arg)}")
+    args = read_args(fields)
     member = Member(
         set_name=set_name,
         number=number,
@@ -85,7 +91,7 @@ def read_member(problems: Problems, path, value, *, set_name, number, role) -> t
         arbiter=arbiter,
         secondary_delay=delay,
         tags=tuple(sorted((str(k), str(v)) for k, v in tags.items())),
-        args=tuple(str(a) for a in args),
+        args=args,
     )
     return member, fields.data
 
@@ -124,5 +130,5 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
 
 def read_routers(fields: Fields) -> tuple:
     count = fields.number("count", 1, minimum=0, maximum=64)
-    args = tuple(str(a) for a in fields.list("args"))
+    args = read_args(fields)
     return tuple(Router(number=i, port=0, args=args) for i in range(1, count + 1))
