@@ -90,6 +90,22 @@ def test_cleanup_drops_only_empty_month_collections(db):
                                                   "other_2024_01"]
 
 
+def test_cleanup_puts_back_a_month_that_was_written_while_parked(db, monkeypatch):
+    """A document arriving between the first check and the rename keeps the collection (and the document)."""
+    db.create_collection("messages_2024_03")
+    original_rename = type(db["x"]).rename
+
+    def write_then_rename(collection, new_name, *args, **kwargs):
+        if new_name.endswith(".shardsmith_empty"):
+            collection.insert_one({"uuid": "late"})
+        return original_rename(collection, new_name, *args, **kwargs)
+
+    monkeypatch.setattr(type(db["x"]), "rename", write_then_rename)
+    assert cleanup(db, "messages") == []
+    assert [d["uuid"] for d in db["messages_2024_03"].find()] == ["late"]
+    assert db.list_collection_names() == ["messages_2024_03"]
+
+
 def test_a_kill_between_archive_and_drop_loses_nothing_and_a_rerun_finishes(db, replset, tmp_path):
     written = fill_months(db, "messages", 600, months=2)
     args = (replset.uri(), db.name, "messages", 1, NOW.isoformat(), tmp_path)
