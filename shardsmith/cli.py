@@ -59,10 +59,10 @@ def print_connection(cluster: Cluster) -> None:
         uri = cluster.uri(with_password=False)
     except ShardsmithError:
         return
-    console.print(f"connect: [bold]{uri}[/]")
+    console.print(f"connect: [bold]{uri}[/]", soft_wrap=True)  # one line: copy/paste must work
     auth = cluster.topology.auth
     if auth.enabled:
-        console.print(f"password: ${auth.root_password_env} or {cluster.state.path / 'root-password'}")
+        console.print(f"password: ${auth.root_password_env} or {cluster.state.path / 'root-password'}", soft_wrap=True)
 
 
 @task(positional=["topology"], help={"topology": TOPOLOGY_HELP, "json": "print JSON instead of a table"})
@@ -117,9 +117,9 @@ def logs(c, member, topology=None, lines=40):
     cluster = open_cluster(topology, quiet=True)
     for proc in select(cluster.topology, member):
         path = cluster.backend.log_file(proc)
-        console.rule(f"{proc.name}  {path}")
+        console.print(f"==> {proc.name}: {path} <==", markup=False, highlight=False, soft_wrap=True)
         text = Path(path).read_text(errors="replace").splitlines() if Path(path).exists() else ["(no log yet)"]
-        console.print("\n".join(text[-int(lines):]), markup=False, highlight=False)
+        console.print("\n".join(text[-int(lines):]), markup=False, highlight=False, soft_wrap=True)
 
 
 namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *dataplan_tasks)

@@ -34,7 +34,7 @@ def load_spec(topology: str | None):
     """The validated spec (default topology/local.yaml), its warnings printed."""
     spec = load_topology(topology or DEFAULT_TOPOLOGY)
     for warning in spec.warnings:
-        err_console.print(f"[yellow]{warning}[/]")
+        err_console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
     return spec
 
 

@@ -188,7 +188,7 @@ def test_killed_member_is_restarted_alone_by_up(cli):
 def test_logs_print_the_last_lines_of_a_member(cli):
     result = cli.ok("logs", "rs0.1", cli.spec, "--lines", "5")
     log_file = cli.state_dir / "rs0-1" / "mongod.log"
-    assert result.stdout.lstrip("─ ").startswith("rs0.1")  # the header rule names the member
+    assert result.stdout.splitlines()[0] == f"==> rs0.1: {log_file} <=="  # the header names member and file
     entries = [line for line in result.stdout.splitlines() if line.startswith('{"t":')]
     assert len(entries) == 5, result.stdout
     text = log_file.read_text()
