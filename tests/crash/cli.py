@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from invoke import Collection, Program
+from invoke import Program
 
 from shardsmith.cli_operate import tasks
+from shardsmith.cli_parsing import TaskCollection
 
-PROGRAM = Program(namespace=Collection(*tasks), name="shardsmith", binary="shardsmith")
+PROGRAM = Program(namespace=TaskCollection(*tasks), name="shardsmith", binary="shardsmith")
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
