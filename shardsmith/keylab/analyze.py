@@ -19,8 +19,8 @@ from pymongo.errors import OperationFailure
 from ..errors import ShardsmithError
 from ..progress import QUIET
 from .keys import CandidateKey
-from .placement import per_shard, skew, split_points
-from .profile import MONOTONICITY_SAMPLE, frequencies, monotonicity
+from .placement import per_shard, placement, skew
+from .profile import frequencies, monotonicity, monotonicity_sample
 from .queries import QueryShape, sample_documents, targeting
 from .verdict import verdict
 
@@ -71,7 +71,7 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
                               hint="analyze a collection that holds the data you mean to shard")
     head = [{"$sample": {"size": sample}}] if sample else []
     recent = max(1, math.ceil(recent_share * min(documents, sample or documents)))
-    mono_sample = min(sample or MONOTONICITY_SAMPLE, MONOTONICITY_SAMPLE)
+    mono_sample = monotonicity_sample(documents, sample)
     docs = sample_documents(collection, keys, queries)
     results = []
     try:
@@ -79,8 +79,7 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
             with progress.phase(f"{key.label}: cardinality and frequency"):
                 freq = frequencies(collection, key, head)
             with progress.phase(f"{key.label}: placement over {shards} shards"):
-                splits = split_points(collection, key, shards, head)
-                distribution = per_shard(collection, key, splits, shards, head)
+                splits, distribution = placement(collection, key, shards, head)
             with progress.phase(f"{key.label}: monotonicity and the last {recent_share:.0%} of inserts"):
                 mono = monotonicity(collection, key, order_field, mono_sample)
                 latest = per_shard(collection, key, splits, shards, [{"$sort": {order_field: -1}}, {"$limit": recent}])

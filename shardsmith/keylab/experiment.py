@@ -22,7 +22,7 @@ from ..errors import ShardsmithError
 from ..progress import QUIET
 from .keys import CandidateKey
 from .placement import skew
-from .profile import MONOTONICITY_SAMPLE, frequencies, monotonicity
+from .profile import frequencies, monotonicity, monotonicity_sample
 from .queries import QueryShape, sample_documents, summarize
 from .routers import RouterFeatures, router_features
 from .verdict import experiment_verdict
@@ -90,9 +90,8 @@ def _measure(client, copy, key, features: RouterFeatures, shards, queries, docs,
               "insert_docs_per_second": round(loaded / seconds, 1) if seconds > 0 else None,
               "distribution": distribution, "skew": round(skew(distribution), 3), "chunks": chunks,
               "targeting": [_explained_targeting(copy, shape, docs, len(shards)) for shape in queries]}
-    head = [{"$sample": {"size": MONOTONICITY_SAMPLE}}]
-    result["ours"] = {"cardinality": frequencies(source, key, head, top=1)["cardinality"],
-                      "monotonicity": monotonicity(source, key, "_id", MONOTONICITY_SAMPLE)["coefficient"]}
+    result["ours"] = {"cardinality": frequencies(source, key, [], top=1)["cardinality"],
+                      "monotonicity": monotonicity(source, key, "_id", monotonicity_sample(loaded))["coefficient"]}
     if features.analyze_shard_key:
         result["analyze_shard_key"] = _server_analysis(client, copy, key)
     result["verdict"] = experiment_verdict(result)

@@ -24,18 +24,24 @@ def hashed_split_points(shards: int) -> list[Int64]:
     return [Int64(HASH_MIN + i * HASH_SPACE // shards) for i in range(1, shards)]
 
 
-def ranged_split_points(collection, key: CandidateKey, shards: int, head: list) -> list:
-    """Quantile boundaries of the key's placement values (at most N-1; fewer when values repeat)."""
-    pipeline = head + [{"$project": {"_id": 0, "k": key.placement()}},
-                       {"$bucketAuto": {"groupBy": "$k", "buckets": shards}}]
+def ranged_placement(collection, key: CandidateKey, shards: int, head: list) -> tuple[list, list[dict]]:
+    """Quantile boundaries of the key's placement values (at most N-1; fewer when values repeat) and the
+    documents and bytes between them, in one $bucketAuto pass."""
+    pipeline = head + [{"$project": {"_id": 0, "k": key.placement(), "size": {"$bsonSize": "$$ROOT"}}},
+                       {"$bucketAuto": {"groupBy": "$k", "buckets": shards,
+                                        "output": {"docs": {"$sum": 1}, "bytes": {"$sum": "$size"}}}}]
     buckets = list(collection.aggregate(pipeline, allowDiskUse=True))
-    return [bucket["_id"]["min"] for bucket in buckets[1:]]
+    rows = [{"shard": i, "docs": b["docs"], "bytes": b["bytes"]} for i, b in enumerate(buckets)]
+    rows += [{"shard": i, "docs": 0, "bytes": 0} for i in range(len(buckets), shards)]
+    return [bucket["_id"]["min"] for bucket in buckets[1:]], rows
 
 
-def split_points(collection, key: CandidateKey, shards: int, head: list) -> list:
+def placement(collection, key: CandidateKey, shards: int, head: list) -> tuple[list, list[dict]]:
+    """(split points, documents and bytes per shard) for the documents `head` selects."""
     if key.hashed_prefix:
-        return hashed_split_points(shards)
-    return ranged_split_points(collection, key, shards, head)
+        splits = hashed_split_points(shards)
+        return splits, per_shard(collection, key, splits, shards, head)
+    return ranged_placement(collection, key, shards, head)
 
 
 def chunk_index(value_expr, splits: list) -> dict:

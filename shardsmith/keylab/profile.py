@@ -14,7 +14,14 @@ from .keys import CandidateKey
 
 TOP_VALUES = 5
 MONOTONIC_THRESHOLD = 0.7
-MONOTONICITY_SAMPLE = 100_000
+MONOTONICITY_SAMPLE = 50_000
+SMALLEST_SAMPLE = 1_000
+
+
+def monotonicity_sample(documents: int, sample: int | None = None) -> int:
+    """How many documents the rank correlation looks at: at most 4% of the collection (so $sample reads
+    random documents instead of scanning and sorting all of them), at least 1,000, at most 50,000."""
+    return min(sample or MONOTONICITY_SAMPLE, MONOTONICITY_SAMPLE, max(SMALLEST_SAMPLE, documents // 25))
 
 
 def frequencies(collection, key: CandidateKey, head: list, top: int = TOP_VALUES) -> dict:

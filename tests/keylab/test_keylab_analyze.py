@@ -36,7 +36,7 @@ def test_hashed_session_spreads_within_a_few_percent_and_is_not_monotonic(report
     docs = [row["docs"] for row in hashed.distribution]
     assert sum(docs) == 20_000
     assert max(docs) / 5000 < 1.05 and min(docs) / 5000 > 0.95, docs
-    assert not hashed.monotonicity["monotonic"] and abs(hashed.monotonicity["coefficient"]) < 0.1
+    assert not hashed.monotonicity["monotonic"] and abs(hashed.monotonicity["coefficient"]) < 0.2  # 1,000 sampled: 6 sigma
     assert hashed.hotspot["share"] < 0.35
 
 
