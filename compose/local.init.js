@@ -47,9 +47,11 @@ function connect(address, authenticated) {
 }
 
 // A command's reply; server errors come back as {ok: 0, code, errmsg} instead of throwing.
+// (The reply is assigned before returning: mongosh's implicit await happens there, inside the try.)
 function command(address, authenticated, doc) {
   try {
-    return connect(address, authenticated).runCommand(doc);
+    const reply = connect(address, authenticated).runCommand(doc);
+    return reply;
   } catch (error) {
     if (error.code !== undefined && error.name === "MongoServerError") {
       return { ok: 0, code: error.code, errmsg: error.message };
@@ -99,7 +101,8 @@ function findPrimary(name, set) {
   return waitFor(`a writable primary in replica set ${name}`, () =>
     set.members.find((host) => {
       try {
-        return command(host, false, { hello: 1 }).isWritablePrimary;
+        const hello = command(host, false, { hello: 1 });
+        return hello.isWritablePrimary;
       } catch (error) {
         return false; // a member still starting: ask the others
       }
