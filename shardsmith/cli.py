@@ -13,8 +13,12 @@ from invoke import Program, task
 
 from . import __version__
 from .cli_parsing import TaskCollection
+from .cli_compose import tasks as compose_tasks
 from .cli_dataplan import tasks as dataplan_tasks
+from .cli_lab import tasks as lab_tasks
+from .cli_operate import tasks as operate_tasks
 from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
+from .cli_workload import tasks as workload_tasks
 from .cluster import Cluster
 from .display import print_json, print_status
 from .errors import ShardsmithError
@@ -122,7 +126,9 @@ def logs(c, member, topology=None, lines=40):
         console.print("\n".join(text[-int(lines):]), markup=False, highlight=False, soft_wrap=True)
 
 
-namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *dataplan_tasks)
+namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *compose_tasks, *dataplan_tasks)
+namespace.add_collection(TaskCollection("data", *workload_tasks, *operate_tasks))
+namespace.add_collection(TaskCollection("lab", *lab_tasks))
 program = Program(namespace=namespace, version=__version__, name="Shardsmith", binary="shardsmith")
 
 
