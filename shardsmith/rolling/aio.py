@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore
+from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore, Together
 
 
 class AsyncRollingCollections(RollingCore):
@@ -58,6 +58,8 @@ class AsyncRollingCollections(RollingCore):
             return done.value
 
     async def _answer(self, request):
+        if isinstance(request, Together):
+            return list(await asyncio.gather(*(self._answer(each) for each in request.requests)))
         if isinstance(request, ListNames):
             return await self.database.list_collection_names(filter=request.filter)
         if isinstance(request, Aggregate):

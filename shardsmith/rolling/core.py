@@ -52,6 +52,13 @@ class Insert:
 
 
 @dataclass(frozen=True)
+class Together:
+    """Independent requests answered concurrently (one batch's months); answered as a list, in order."""
+
+    requests: tuple
+
+
+@dataclass(frozen=True)
 class Aggregate:
     """A pipeline on one collection, or on the database (collection None); answered as a list."""
 
@@ -110,8 +117,8 @@ class RollingCore:
                 if (yield Ensure(name, name in existing, listed_at)):
                     summary.created.append(name)
         failures = []
-        for name, batch in groups.items():
-            inserted, error = yield Insert(name, batch)
+        outcomes = yield Together(tuple(Insert(name, batch) for name, batch in groups.items()))
+        for (name, batch), (inserted, error) in zip(groups.items(), outcomes):
             summary.inserted[name] = inserted
             if error:
                 failures.append(f"{name}: {len(batch) - inserted} not written ({error})")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
-from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore
+from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore, Together
+
+
+MONTHS_IN_FLIGHT = 4  # a batch's months are inserted concurrently, this many at a time
 
 
 class RollingCollections(RollingCore):
@@ -22,6 +26,7 @@ class RollingCollections(RollingCore):
     def __init__(self, database, prefix, **options):
         super().__init__(database, prefix, **options)
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._writers = ThreadPoolExecutor(max_workers=MONTHS_IN_FLIGHT, thread_name_prefix="rolling-insert")
 
     def insert_many(self, documents):
         """Write a batch (validated whole first); returns a WriteSummary."""
@@ -62,6 +67,10 @@ class RollingCollections(RollingCore):
             return done.value
 
     def _answer(self, request):
+        if isinstance(request, Together):
+            if len(request.requests) == 1:
+                return [self._answer(request.requests[0])]
+            return list(self._writers.map(self._answer, request.requests))
         if isinstance(request, ListNames):
             return self.database.list_collection_names(filter=request.filter)
         if isinstance(request, Aggregate):
