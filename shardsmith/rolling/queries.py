@@ -89,7 +89,7 @@ def aggregate_pipeline(names, range_match: dict, pipeline: list) -> list:
     leading = 0
     while leading < len(pipeline) and "$match" in pipeline[leading]:
         leading += 1
-    per_month = ([{"$match": range_match}] if range_match else []) + pipeline[:leading]
+    per_month = pipeline[:leading] + ([{"$match": range_match}] if range_match else [])  # a $text match stays first
     return union(names, per_month) + pipeline[leading:]
 
 

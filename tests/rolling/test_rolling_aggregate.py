@@ -84,3 +84,12 @@ def test_the_months_hold_the_data_split(loaded):
     assert rolling.months() == ["messages_2024_11", "messages_2024_12", "messages_2025_01", "messages_2025_02"]
     database = single.database
     assert sum(database[name].estimated_document_count() for name in rolling.months()) == single.count_documents({})
+
+
+def test_text_search_runs_in_every_month(database):
+    rolling = RollingCollections(database, "messages", indexes=(IndexSpec(keys=(("content", "text"),)),))
+    rolling.insert_many([{"timestamp": datetime(2025, m, 3), "content": word} for m, word in
+                         [(1, "shard key"), (2, "balancer window"), (3, "hashed shard"), (3, "zones")]])
+    rows = list(rolling.aggregate([{"$match": {"$text": {"$search": "shard"}}}, {"$count": "n"}],
+                                  "2025-01-01T00:00:00Z", None))
+    assert rows == [{"n": 2}]
