@@ -29,6 +29,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.conftest's port finder
+from benchmarks.results import record  # noqa: E402
 
 KEYS = ["{sessionId: hashed}", "{timestamp: 1}", "{user_id: 1, timestamp: 1}"]
 SHARDS = 4
@@ -135,17 +136,6 @@ def contend(program: str, uri: str, mongod_pid: int) -> dict:
     return result
 
 
-def record(path: Path, row: str) -> None:
-    """Add a row under this benchmark's own heading (made on first use), whatever other sections the file has."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n\n" + HEADER
-    head, _, rest = text.partition(SECTION)
-    body, nxt, tail = rest.partition("\n## ")
-    body = body.rstrip("\n") + "\n" + row + "\n"
-    path.write_text(head + SECTION + body + (("\n## " + tail) if nxt else ""))
-
-
 HEADER = """`python benchmarks/bench_keylab_analyze.py --documents 1000000 --results benchmarks/RESULTS.md`
 
 Three candidate keys ({sessionId: hashed}, {timestamp: 1}, {user_id: 1, timestamp: 1}) over 4 shards on
@@ -202,7 +192,7 @@ def main() -> None:
            f"{median(ours, 'mongod_peak_bytes') / mib:.0f} / {median(peer, 'mongod_peak_bytes') / mib:.0f} MiB |")
     print(row)
     if args.results:
-        record(args.results, row)
+        record(args.results, SECTION, HEADER, row)
 
 
 if __name__ == "__main__":

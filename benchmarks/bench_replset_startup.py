@@ -25,6 +25,7 @@ from pymongo import MongoClient, WriteConcern
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 
+from results import record  # noqa: E402  (benchmarks/results.py)
 from shardsmith.binaries import bundled_bin_dir  # noqa: E402
 
 SPEC = """name: bench
@@ -33,6 +34,17 @@ storage: {{wiredtiger_cache: 256MB}}
 replica_set: {{name: rs0, members: 3}}
 """
 HEALTHY = {"PRIMARY", "SECONDARY"}
+SECTION = "## Replica-set bring-up: Shardsmith vs mlaunch"
+HEADER = """`python benchmarks/bench_replset_startup.py --runs N --results benchmarks/RESULTS.md`
+
+From launching the command until a majority-acknowledged write succeeds with
+all three members healthy (PRIMARY/SECONDARY); 3-member replica set with
+keyfile auth and a root user, 256 MB WiredTiger cache, the wheel's mongod
+6.0.5 for both. Runs alternate between the tools. Target: ratio <= 0.25.
+
+| date | runs | Shardsmith (median) | mlaunch (median) | median ratio |
+| --- | --- | --- | --- | --- |
+"""
 
 
 def first_majority_write(uri: str, started: float, timeout: float = 120) -> float:
@@ -103,8 +115,7 @@ def main() -> None:
     print(f"median shardsmith {statistics.median(ours):.2f}s, mlaunch {statistics.median(theirs):.2f}s, "
           f"median ratio {ratio:.2f}x (target <= 0.25x)")
     if args.results:
-        with args.results.open("a") as out:
-            out.write(line + "\n")
+        record(args.results, SECTION, HEADER, line)
 
 
 if __name__ == "__main__":
