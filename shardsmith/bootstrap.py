@@ -11,14 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pymongo import MongoClient
-from pymongo.errors import OperationFailure
+from pymongo.errors import AutoReconnect, OperationFailure
 
 from .errors import ShardsmithError
 from .replset import direct_client, find_primary, initiate, restore_settings
+from .wait import poll
 
 UNAUTHORIZED = 13
 USER_EXISTS = 51003
 AUTH_FAILED = 18
+# NotWritablePrimary, InterruptedDueToReplStateChange, PrimarySteppedDown, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary
+STEPPED_DOWN = {10107, 11602, 189, 13435, 13436}
 
 
 @dataclass
@@ -59,16 +62,35 @@ def ensure_root_user(address: str, credentials, where: str, acknowledgers=1) -> 
     return False
 
 
+class _SteppedDown(Exception):
+    """The member we took for primary stepped down while we used it."""
+
+
 def bootstrap_replica_set(replica_set, endpoints: dict, credentials, report: BootstrapReport) -> None:
     if initiate(replica_set, endpoints):
         report.initiated.append(replica_set.name)
-    primary = find_primary(replica_set, endpoints, credentials=credentials)
-    report.primaries[replica_set.name] = primary
-    address = endpoints[primary].address
     prompt_members = [m for m in replica_set.members if not m.arbiter and not m.secondary_delay]
-    if ensure_root_user(address, credentials, f"replica set {replica_set.name}", acknowledgers=len(prompt_members)):
+
+    def root_user_on_primary():
+        """While the 100 ms election timeout is in force a busy machine can make the primary step
+        down mid-command; then find it again and retry (createUser is idempotent here)."""
+        primary = find_primary(replica_set, endpoints, credentials=credentials)
+        try:
+            created = ensure_root_user(endpoints[primary].address, credentials, f"replica set {replica_set.name}",
+                                       acknowledgers=len(prompt_members))
+        except OperationFailure as exc:
+            if exc.code not in STEPPED_DOWN:
+                raise
+            raise _SteppedDown(primary) from exc
+        return primary, created
+
+    primary, created = poll(root_user_on_primary, timeout=60, what=f"the root user on {replica_set.name}'s primary",
+                            retry_on=(_SteppedDown, AutoReconnect))
+    report.primaries[replica_set.name] = primary
+    if created:
         report.users_created.append(replica_set.name)
     restore_settings(replica_set, endpoints, credentials)
+
 
 
 def bootstrap_replica_sets(topology, endpoints: dict, credentials) -> BootstrapReport:

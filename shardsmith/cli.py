@@ -27,8 +27,10 @@ from .progress import Progress
 MEMBER_HELP = "which processes: cfg, shard01, shard01.2, shard01.primary, mongos, mongos.1, all"
 
 
-def open_cluster(topology: str | None, *, no_routers: bool = False, quiet: bool = False) -> Cluster:
-    return Cluster(load_spec(topology), routers=not no_routers, progress=Progress(err_console, quiet=quiet))
+def open_cluster(topology: str | None, *, no_routers: bool = False, quiet: bool = False,
+                 backend: str | None = None) -> Cluster:
+    return Cluster(load_spec(topology), routers=not no_routers, progress=Progress(err_console, quiet=quiet),
+                   backend=backend)
 
 
 def show(cluster: Cluster, as_json: bool) -> None:
@@ -41,11 +43,12 @@ def show(cluster: Cluster, as_json: bool) -> None:
 
 @task(positional=["topology"], help={"topology": TOPOLOGY_HELP,
                                      "no_routers": "start only the config and shard replica sets (no mongos needed)",
+                                     "backend": "local or compose; overrides deploy.backend (later tasks follow it)",
                                      "json": "print the final status as JSON"})
 @user_errors
-def up(c, topology=None, no_routers=False, json=False):
+def up(c, topology=None, no_routers=False, backend=None, json=False):
     """Start (or restart) the cluster and bootstrap it; idempotent."""
-    cluster = open_cluster(topology, no_routers=no_routers, quiet=json)
+    cluster = open_cluster(topology, no_routers=no_routers, quiet=json, backend=backend)
     started = time.monotonic()
     result = cluster.up()
     if not result.changed:

@@ -21,7 +21,6 @@ from pymongo import MongoClient
 from .backends.base import check_ports_free
 from .backends.compose import ComposeBackend
 from .backends.local import LocalBackend
-from .binaries import resolve_binaries
 from .bootstrap import BootstrapReport, add_shards, bootstrap_replica_sets
 from .credentials import ensure_keyfile, root_credentials
 from .errors import ShardsmithError
@@ -60,10 +59,7 @@ class Cluster:
 
     def _prepare_backend(self, *, need_mongos: bool) -> None:
         """Local processes need binaries found; containers need engine, compose and image checked."""
-        if isinstance(self.backend, LocalBackend):
-            self.backend.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
-        else:
-            self.backend.prepare(need_mongos=need_mongos)
+        self.backend.prepare(need_mongos=need_mongos)
 
     @classmethod
     def from_spec(cls, path, **options) -> "Cluster":

@@ -10,10 +10,12 @@ from .errors import ShardsmithError
 T = TypeVar("T")
 
 
-def poll(check: Callable[[], T], *, timeout: float, what: str, interval: float = 0.05, hint: str | None = None) -> T:
+def poll(check: Callable[[], T], *, timeout: float, what: str, interval: float = 0.05, hint: str | None = None,
+         retry_on: tuple = (Exception,)) -> T:
     """Call `check` until it returns a truthy value; raise a clear error on timeout.
 
-    Exceptions from `check` count as "not yet"; the last one is reported.
+    Exceptions of the `retry_on` types count as "not yet" (the last one is
+    reported on timeout); any other exception ends the wait at once.
     """
     deadline = time.monotonic() + timeout
     last_error = None
@@ -22,7 +24,7 @@ def poll(check: Callable[[], T], *, timeout: float, what: str, interval: float =
             result = check()
             if result:
                 return result
-        except Exception as exc:  # not ready yet; remembered for the message
+        except retry_on as exc:  # not ready yet; remembered for the message
             last_error = exc
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error})" if last_error else ""

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..binaries import resolve_binaries
 from ..errors import ShardsmithError
 from ..render import render_member_config
 from ..wait import poll
@@ -58,6 +59,10 @@ class LocalBackend:
         self.topology = topology
         self.state = state
         self.binaries = binaries
+
+    def prepare(self, *, need_mongos: bool) -> None:
+        """Find mongod (and mongos when routers run) before anything starts."""
+        self.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
 
     # -- where things are -------------------------------------------------
     def endpoints(self) -> dict[str, Endpoint]:
