@@ -23,7 +23,7 @@ from shardsmith.render.init_script import render_init_script
 from shardsmith.replset import direct_client
 from shardsmith.spec import parse_topology
 from shardsmith.wait import poll
-from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary
+from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary, requires_real_mongos
 from tests.plugin import tools
 
 PASSWORD = "init-script-pw-1"
@@ -188,10 +188,7 @@ def test_router_part_creates_the_root_user_first(tmp_path):
     assert "root user admin created on the router" in output
 
 
-@pytest.mark.mongos
-@pytest.mark.skipif(real_mongos_binary() is None,
-                    reason="no real mongos here (set MONGOS_BIN or put mongos on PATH); the router part is "
-                           "verified against a played mongos above")
+@requires_real_mongos("the router part is verified against a played mongos above")
 def test_router_part_against_a_real_mongos(members, monkeypatch, tmp_path):
     cluster, script = members
     for rs in cluster.topology.replica_sets:

@@ -14,7 +14,7 @@ from shardsmith.errors import ShardsmithError
 from tests.conftest import free_port_block
 from tests.dataplan import scenarios
 from tests.dataplan.scenarios import chunk_counts, sharding_entry, topology
-from tests.mongos_double import real_mongos_binary
+from tests.mongos_double import real_mongos_binary, requires_real_mongos
 
 SHARDED = """
 name: dataplan-mongos
@@ -27,12 +27,8 @@ shards:
 mongos: {count: 1}
 """
 
-pytestmark = [
-    pytest.mark.mongos,
-    pytest.mark.skipif(real_mongos_binary() is None,
-                       reason="no real mongos here (set MONGOS_BIN or put mongos on PATH); the same router scenarios "
-                              "run at the wire level in tests/unit/test_dataplan_router_wire.py"),
-]
+pytestmark = requires_real_mongos(
+    "the same router scenarios run at the wire level in tests/unit/test_dataplan_router_wire.py").marks
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mongos_double import real_mongos_binary
+from tests.mongos_double import real_mongos_binary, requires_real_mongos
 
 MINIMAL = """
 name: mongos-test
@@ -16,12 +16,8 @@ shards:
 mongos: {count: 1}
 """
 
-pytestmark = [
-    pytest.mark.mongos,
-    pytest.mark.skipif(real_mongos_binary() is None,
-                       reason="no real mongos here (set MONGOS_BIN or put mongos on PATH); "
-                              "router commands are covered at the wire level in tests/unit/test_router_wire.py"),
-]
+pytestmark = requires_real_mongos(
+    "router commands are covered at the wire level in tests/unit/test_router_wire.py").marks
 
 
 def test_shards_are_added_once(make_cluster, monkeypatch):

@@ -11,7 +11,7 @@ from shardsmith.keylab import parse_key, parse_queries
 from shardsmith.keylab.experiment import run_experiment
 from tests.keylab.messages import insert
 from tests.keylab.played_lab_router import SHARDS, SOURCE_DOCS, played_lab_router
-from tests.mongos_double import real_mongos_binary
+from tests.mongos_double import real_mongos_binary, requires_real_mongos
 
 KEYS = [parse_key("{sessionId: hashed}"), parse_key("{timestamp: 1}")]
 QUERIES = parse_queries(["{name: by session, eq: [sessionId]}", "{name: last hour, range: {timestamp: 1h}}"])
@@ -85,9 +85,7 @@ SHARDED = ("name: keylab-mongos\ndeploy: {base_port: BASE_PORT}\nconfig_servers:
            "shards: [{name: shard01, members: 1}, {name: shard02, members: 1}]\nmongos: {count: 1}\n")
 
 
-@pytest.mark.mongos
-@pytest.mark.skipif(real_mongos_binary() is None, reason="no real mongos here (set MONGOS_BIN or put mongos on PATH); "
-                                                         "the router conversation is covered by the played mongos above")
+@requires_real_mongos("the router conversation is covered by the played mongos above")
 def test_real_router_shards_loads_and_explains(make_cluster, monkeypatch):
     monkeypatch.setenv("MONGOS_BIN", real_mongos_binary())
     cluster = make_cluster(SHARDED)
