@@ -10,6 +10,7 @@
 3. data.load throughput: generation plus rolling writes, as `inv data.load` runs it.
 
     python benchmarks/bench_rolling.py [--messages 200000] [--page-messages 480000] [--runs 3]
+                                       [--parts insert,page,load] [--tiebreak-index] [--text-index]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from shardsmith.cluster import Cluster  # noqa: E402
 from shardsmith.dataplan.indexes import wanted_document  # noqa: E402
 from shardsmith.rolling import RollingCollections  # noqa: E402
 from shardsmith.spec import load_topology, parse_topology  # noqa: E402
+from shardsmith.spec.model import IndexSpec  # noqa: E402
 from shardsmith.workload import generate_messages  # noqa: E402
 from shardsmith.workload.load import RollingSink, load_messages  # noqa: E402
 
@@ -124,9 +126,12 @@ def main() -> None:
     parser.add_argument("--page-messages", type=int, default=480_000, help="messages over 24 months for paging")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--text-index", action="store_true", help="keep the set's $** text index (slow inserts)")
+    parser.add_argument("--tiebreak-index", action="store_true", help="add {timestamp: -1, _id: -1} to the set")
     parser.add_argument("--parts", default="insert,page,load", help="which comparisons to run (comma-separated)")
     args = parser.parse_args()
     indexes = index_set(args.text_index)
+    if args.tiebreak_index:
+        indexes += (IndexSpec(keys=(("timestamp", -1), ("_id", -1))),)
     print(f"index set: messages-standard ({len(indexes)} indexes{'' if args.text_index else ', text index left out'})")
     with tempfile.TemporaryDirectory(prefix="bench-rolling-") as state:
         spec = (f"name: benchrolling\ndeploy: {{base_port: {free_port_block(4)}}}\n"
