@@ -20,13 +20,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pymongo import DESCENDING, WriteConcern
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
+from results import record  # noqa: E402  (benchmarks/results.py)
 
 from shardsmith.cluster import Cluster  # noqa: E402
 from shardsmith.dataplan.indexes import wanted_document  # noqa: E402
@@ -127,6 +129,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--text-index", action="store_true", help="keep the set's $** text index (slow inserts)")
     parser.add_argument("--tiebreak-index", action="store_true", help="add {timestamp: -1, _id: -1} to the set")
+    parser.add_argument("--results", type=Path, help="append the ratios to this RESULTS.md")
     parser.add_argument("--parts", default="insert,page,load", help="which comparisons to run (comma-separated)")
     args = parser.parse_args()
     indexes = index_set(args.text_index)
@@ -143,9 +146,10 @@ def main() -> None:
             parts = set(args.parts.split(","))
             if "insert" in parts:
                 report_inserts(bench_insert(client, list(generate_messages(args.messages, 6, seed=3)), indexes,
-                                            args.runs), args.messages)
+                                            args.runs), args.messages, args.results)
             if "page" in parts:
-                report_pages(*bench_page(client, args.page_messages, indexes, args.runs), args.page_messages)
+                report_pages(*bench_page(client, args.page_messages, indexes, args.runs), args.page_messages,
+                             args.results)
             if "load" in parts:
                 load = bench_load(client, args.messages, indexes)
                 print(f"\ndata.load of {load.messages:,} messages (generation + rolling writes): "
@@ -158,21 +162,35 @@ def runs_text(times) -> str:
     return ", ".join(f"{t:.2f}" for t in times)
 
 
-def report_inserts(inserts, count) -> None:
+def report_inserts(inserts, count, results=None) -> None:
     median = {name: statistics.median(t) for name, t in inserts.items()}
     print(f"\n| bulk insert of {count:,} messages | median s | docs/s | runs (s) |\n| --- | --- | --- | --- |")
     for name in ("rolling", "single"):
         print(f"| {name} | {median[name]:.2f} | {count / median[name]:,.0f} | {runs_text(inserts[name])} |")
-    print(f"\nthroughput ratio rolling/single: {median['single'] / median['rolling']:.2f} (target >= 0.9)")
+    ratio = median["single"] / median["rolling"]
+    print(f"\nthroughput ratio rolling/single: {ratio:.2f} (target >= 0.9)")
+    if results:
+        record(results, "## Rolling collections: bulk insert vs one collection",
+               "| date | messages | runs | rolling docs/s (median) | one collection docs/s (median) | ratio |\n"
+               "| --- | --- | --- | --- | --- | --- |\n",
+               f"| {date.today()} | {count:,} | {len(inserts['rolling'])} | {count / median['rolling']:,.0f} | "
+               f"{count / median['single']:,.0f} | {ratio:.2f} |")
 
 
-def report_pages(pages, agree, months, count) -> None:
+def report_pages(pages, agree, months, count, results=None) -> None:
     median = {name: statistics.median(t) for name, t in pages.items()}
     print(f"\n| page 100 (limit 50) of {months} months, {count:,} messages | median ms | runs (s) |\n| --- | --- | --- |")
     for name in ("month walk", "$unionWith merge", "seeds"):
         print(f"| {name} | {median[name] * 1000:.1f} | {runs_text(pages[name])} |")
     print(f"\nspeed-up over the seeds: month walk {median['seeds'] / median['month walk']:.1f}x, "
           f"$unionWith {median['seeds'] / median['$unionWith merge']:.1f}x (target >= 10x); same timestamps: {agree}")
+    if results:
+        record(results, "## Rolling collections: page 100 of 24 months vs the seeds' algorithm",
+               "| date | messages | runs | month walk ms | $unionWith ms | seeds ms | speed-up |\n"
+               "| --- | --- | --- | --- | --- | --- | --- |\n",
+               f"| {date.today()} | {count:,} | {len(pages['seeds'])} | {median['month walk'] * 1000:.1f} | "
+               f"{median['$unionWith merge'] * 1000:.1f} | {median['seeds'] * 1000:.1f} | "
+               f"{median['seeds'] / median['month walk']:.1f}x |")
 
 
 if __name__ == "__main__":

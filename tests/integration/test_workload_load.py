@@ -1,14 +1,11 @@
-"""`data.load` end to end on the real replica set: deterministic messages, rolling or one collection, clean errors."""
+"""`shardsmith data.load` (the real program) on the real replica set: deterministic messages, clean errors."""
 
 import json
 
 import pytest
-from invoke import Collection, Program
 
-from shardsmith.cli_parsing import TaskCollection
-from shardsmith.cli_workload import tasks
 from shardsmith.workload import generate_messages
-from tests.dataplan import cli_run
+from tests.dataplan.cli_run import run as run_cli
 
 SPEC = """
 name: loadtest
@@ -25,15 +22,6 @@ index_sets:
 
 
 @pytest.fixture
-def run(monkeypatch):
-    """The shared in-process runner, on a program holding the data tasks as cli.py will wire them."""
-    root = TaskCollection()  # as cli.py builds it: the topology positional may be left out
-    root.add_collection(Collection("data", *tasks))
-    monkeypatch.setattr(cli_run, "program", Program(namespace=root, name="shardsmith", binary="shardsmith"))
-    return cli_run.run
-
-
-@pytest.fixture
 def database(replset):
     client = replset.client()
     client.drop_database("workload_load")
@@ -42,9 +30,9 @@ def database(replset):
     client.close()
 
 
-def test_load_through_the_spec_rolling_family(replset, database, spec_file, capsys, run):
+def test_load_through_the_spec_rolling_family(replset, database, spec_file, capsys):
     spec = spec_file(SPEC.format(database=database.name))
-    code, out, err = run(capsys, "data.load", str(spec), "--uri", replset.uri(), "--messages", "2500",
+    code, out, err = run_cli(capsys, "data.load", str(spec), "--uri", replset.uri(), "--messages", "2500",
                          "--months", "3", "--seed", "9", "--start", "2025-01-15T00:00:00Z", "--batch", "700",
                          "--json")
     assert code == 0, err
@@ -58,8 +46,8 @@ def test_load_through_the_spec_rolling_family(replset, database, spec_file, caps
     assert set(database.events_2025_02.index_information()) == {"_id_", "uuid_1", "sessionId_1_timestamp_1"}
 
 
-def test_load_into_one_collection_with_progress_and_rate(replset, database, capsys, run):
-    code, out, err = run(capsys, "data.load", "--uri", replset.uri(), "--database", database.name,
+def test_load_into_one_collection_with_progress_and_rate(replset, database, capsys):
+    code, out, err = run_cli(capsys, "data.load", "--uri", replset.uri(), "--database", database.name,
                          "--collection", "all_messages", "--messages", "1200", "--months", "2", "--seed", "3")
     assert code == 0, err
     assert "1,200 messages" in out and "docs/s" in out
@@ -73,7 +61,7 @@ def test_load_into_one_collection_with_progress_and_rate(replset, database, caps
     (["--messages", "10", "--start", "next tuesday"], "unparseable timestamp 'next tuesday'"),
     (["--months", "2"], "give --messages N"),
 ])
-def test_bad_flags_are_clear_errors_and_nothing_is_written(replset, database, capsys, run, argv, words):
-    code, out, err = run(capsys, "data.load", "--uri", replset.uri(), "--database", database.name, *argv)
+def test_bad_flags_are_clear_errors_and_nothing_is_written(replset, database, capsys, argv, words):
+    code, out, err = run_cli(capsys, "data.load", "--uri", replset.uri(), "--database", database.name, *argv)
     assert code == 2 and words in " ".join(err.split()), err
     assert database.list_collection_names() == []
