@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pymongo.database import Database
+from pymongo.errors import OperationFailure
 from pymongo.write_concern import WriteConcern
 
 from ..errors import ShardsmithError
@@ -88,8 +89,14 @@ def restore(db: Database, prefix: str, month: str, root: Path, *, batch_size: in
     indexes = manifest.index_documents()
     with progress.phase(f"restore {manifest.count} documents into {db.name}.{manifest.collection}"):
         if indexes:
-            db.command({"createIndexes": manifest.collection, "indexes": indexes,
-                        "writeConcern": {"w": "majority"}})
+            try:
+                db.command({"createIndexes": manifest.collection, "indexes": indexes,
+                            "writeConcern": {"w": "majority"}})
+            except OperationFailure as exc:
+                raise ShardsmithError(f"cannot recreate the archived indexes on {db.name}.{manifest.collection}: "
+                                      f"{exc.details.get('errmsg', exc) if exc.details else exc}",
+                                      hint="an index of the same name or keys with other options exists there; "
+                                           "drop it (or the empty collection) and restore again") from None
         inserted = 0
         for part in manifest.parts:
             for batch in batched(read_part(directory / part.name), batch_size):

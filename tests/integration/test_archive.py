@@ -81,6 +81,15 @@ def test_a_corrupted_archive_is_refused_before_anything_is_written(db, tmp_path)
     assert "messages_2024_01" not in db.list_collection_names()
 
 
+def test_restore_refuses_an_index_that_conflicts_and_writes_no_document(db, tmp_path):
+    fill_months(db, "messages", 200, months=1)
+    rotate(db, "messages", 1, tmp_path, now=NOW)
+    db["messages_2024_01"].create_index("uuid", name="uuid_1")  # same name, not unique
+    with pytest.raises(ShardsmithError, match="cannot recreate the archived indexes"):
+        restore(db, "messages", "2024-01", tmp_path)
+    assert db["messages_2024_01"].count_documents({}) == 0
+
+
 def test_cleanup_drops_only_empty_month_collections(db):
     for name in ("messages_2024_01", "messages_2024_02", "messages_current", "messages_2024_13", "other_2024_01"):
         db.create_collection(name)
