@@ -7,7 +7,7 @@ tier (hot 7d -> warm time-series 90d -> cold monthly); the peer is the seeds'
 `migrate_to_warm` (find().to_list(), insert_many, delete_many: hot -> warm only).
 Target: ours under 200 MB at 1,000,000 messages.
 
-    python benchmarks/bench_tiers.py [--messages 1000000] [--batch-size 1000] [--skip-peer]
+    python benchmarks/bench_tiers.py [--messages 1000000] [--batch-size 1000] [--skip-peer] [--results benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from results import record  # noqa: E402  (benchmarks/results.py)
 from tests.conftest import free_port_block  # noqa: E402
+
+SECTION = "## Tier migration: peak RSS, ours vs the design notes' in-memory move"
+HEADER = ("| messages | ours: peak RSS | ours: time (hot->warm->cold) | seeds: peak RSS | seeds: time (hot->warm only) "
+          "| RSS ratio | target < 200 MB |\n| --- | --- | --- | --- | --- | --- | --- |")
 
 NOW = datetime(2024, 7, 1, tzinfo=timezone.utc)
 SPEC = """
@@ -110,6 +116,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--skip-peer", action="store_true", help="measure only ours")
     parser.add_argument("--batch-size", type=int, default=1000, help="our batch size")
+    parser.add_argument("--results", type=Path, help="append the row to this RESULTS.md")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -136,8 +143,12 @@ def main() -> None:
             for kind, rss, seconds, output in rows:
                 print(f"| {args.messages:,} | {kind} | {rss:.0f} MB | {seconds:.0f} s | {output} |")
             if len(rows) == 2:
-                print(f"\nRSS ratio ours/seeds: {rows[0][1] / rows[1][1]:.3f}; target: ours < 200 MB "
-                      f"({'met' if rows[0][1] < 200 else 'NOT met'})")
+                (_, ours, ours_s, _), (_, seeds, seeds_s, _) = rows
+                verdict = "met" if ours < 200 else "NOT met"
+                print(f"\nRSS ratio ours/seeds: {ours / seeds:.3f}; target: ours < 200 MB ({verdict})")
+                if args.results:
+                    record(args.results, SECTION, HEADER, f"| {args.messages:,} | {ours:.0f} MB | {ours_s:.0f} s | "
+                           f"{seeds:.0f} MB | {seeds_s:.0f} s | {ours / seeds:.3f} | {verdict} |")
         finally:
             cluster.destroy()
 
