@@ -1,19 +1,15 @@
-"""Run the data-operation tasks in-process through a real Invoke Program; capture exit code and output."""
+"""Run the data-operation tasks in-process through the real `shardsmith` program; capture exit code and output."""
 
 from __future__ import annotations
 
-from invoke import Program
-
-from shardsmith.cli_operate import tasks
-from shardsmith.cli_parsing import TaskCollection
-
-PROGRAM = Program(namespace=TaskCollection(*tasks), name="shardsmith", binary="shardsmith")
+from shardsmith.cli import program
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
+def run(capsys, task: str, *argv) -> tuple[int, str, str]:
+    """`shardsmith data.<task> <argv>`: (exit code, stdout, stderr)."""
     code = 0
     try:
-        PROGRAM.run(["shardsmith", *map(str, argv)])
+        program.run(["shardsmith", f"data.{task}", *map(str, argv)])
     except SystemExit as exc:
         code = exc.code or 0
     out, err = capsys.readouterr()
