@@ -1,0 +1,48 @@
+"""A mongod in a throwaway container that Shardsmith did not start: the "any cluster by URI" target.
+
+    with foreign_replset(tools.local_image()) as uri:
+        MongoClient(uri).app.things.insert_one({})
+
+testcontainers runs one mongod from the local image (no registry, so no
+ryuk reaper) on the host network, bound to 127.0.0.1 on a free port, as a
+1-member replica set initiated with plain pymongo. The container is
+removed however the block ends, start failures included.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from shardsmith.wait import poll
+from tests.conftest import free_port_block
+
+READY_TIMEOUT = 30.0
+
+
+@contextmanager
+def foreign_replset(image: str, set_name: str = "rs0") -> Iterator[str]:
+    """Yield `mongodb://127.0.0.1:PORT/?directConnection=true` of a fresh 1-member set in a container."""
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # read lazily by testcontainers' config
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    port = free_port_block(1)
+    container = (DockerContainer(image)
+                 .with_command(["--replSet", set_name, "--bind_ip", "127.0.0.1", "--port", str(port),
+                                "--wiredTigerCacheSizeGB", "0.25"])
+                 .with_kwargs(network_mode="host")
+                 .waiting_for(LogMessageWaitStrategy('"Waiting for connections"')
+                              .with_startup_timeout(READY_TIMEOUT).with_poll_interval(0.05)))
+    uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    with container:  # stop() removes the container (force, volumes) on any exit
+        with MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
+            client.admin.command("replSetInitiate", {"_id": set_name,
+                                                     "members": [{"_id": 0, "host": f"127.0.0.1:{port}"}]})
+            poll(lambda: client.admin.command("hello").get("isWritablePrimary"), timeout=READY_TIMEOUT,
+                 what=f"the container's mongod on port {port} to become primary", retry_on=(PyMongoError,))
+        yield uri
