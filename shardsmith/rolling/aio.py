@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore, Together
+from .core import Aggregate, Answer, Command, Ensure, Insert, ListCollections, ListNames, RollingCore, Together
 
 
 class AsyncRollingCollections(RollingCore):
@@ -62,6 +62,8 @@ class AsyncRollingCollections(RollingCore):
             return list(await asyncio.gather(*(self._answer(each) for each in request.requests)))
         if isinstance(request, ListNames):
             return await self.database.list_collection_names(filter=request.filter)
+        if isinstance(request, ListCollections):
+            return await (await self.database.list_collections(filter=request.filter)).to_list()
         if isinstance(request, Aggregate):
             target = self.database if request.collection is None else self.database[request.collection]
             return await (await target.aggregate(request.pipeline)).to_list()
@@ -74,9 +76,7 @@ class AsyncRollingCollections(RollingCore):
             async with self._locks[request.name]:
                 if not self.should_ensure(request):
                     return False
-                created = await self._run(self.ensure_plan(request))
-                self.ensured(request.name)
-                return created
+                return await self._run(self.ensure_plan(request))
         if isinstance(request, Command):
             with Answer(request) as answer:
                 answer.value = bool(await self.database.command(request.document))

@@ -31,12 +31,34 @@ class ListNames:
 
 
 @dataclass(frozen=True)
+class ListCollections:
+    """listCollections with each collection's info; answered as the list of collection documents."""
+
+    filter: dict
+
+
+@dataclass(frozen=True)
 class Ensure:
-    """Make `name` exist with the index set, unless this process already did since `listed_at`."""
+    """Give the month `name` (listed at `listed_at` as `uuid`, or missing) the index set, unless this
+    process already set the month up after that listing."""
 
     name: str
     exists: bool
+    uuid: object
     listed_at: float
+
+
+@dataclass(frozen=True)
+class SetUp:
+    """This process gave the month collection `uuid` its index set (None: gone before its UUID was read)."""
+
+    uuid: object
+    at: float  # time.monotonic() when the set-up finished
+
+
+def uuids_by_name(collections) -> dict:
+    """{name: UUID} from listCollections documents (views have no UUID: None)."""
+    return {each["name"]: each.get("info", {}).get("uuid") for each in collections}
 
 
 @dataclass(frozen=True)
@@ -85,7 +107,7 @@ class RollingCore:
         self.index_documents = [wanted_document(index) for index in indexes]
         self.time_field = time_field
         self.write_concern = write_concern
-        self._ensured: dict[str, float] = {}  # name -> when this process last ensured it
+        self._set_up: dict[str, SetUp] = {}  # month -> the collection this process last gave the index set
 
     @classmethod
     def from_topology(cls, database, topology, prefix: str, **options):
@@ -106,15 +128,32 @@ class RollingCore:
         return queries.months_in_range(names, self.prefix, start, end)
 
     def insert_plan(self, documents):
+        """Write a batch: one listCollections, the set-up of the months that need it, one insert per month.
+
+        A month needs set-up when the listing shows it missing, or (with an index
+        set) shows a UUID other than the one this process set up: a drop (rotate,
+        cleanup, a user) followed by an implicit re-creation gives a new UUID.
+        The race: a month listed as set up (UUID U) may still be dropped after
+        the listing and before the insert, which then re-creates it WITHOUT
+        indexes under a new UUID V. That cannot be seen in this batch without a
+        second listing per batch, so it is repaired by the next batch touching
+        the month: its listing shows V != U, so it runs createIndexes (no create)
+        before inserting, and records V. The same holds when the drop comes right
+        after a new month's set-up: the UUID recorded is read between its create
+        and its createIndexes, so a later re-creation never looks set up. A UUID
+        is recorded only if listed before a successful createIndexes on its
+        name: if that collection still exists at createIndexes time it got the
+        indexes, and if it was dropped no listing shows its UUID again.
+        """
         groups = route_batch(documents, self.prefix, self.time_field)  # every document checked before any write
         summary = WriteSummary()
         if not groups:
             return summary
         listed_at = time.monotonic()
-        existing = set((yield ListNames({"name": {"$in": list(groups)}})))
+        listed = uuids_by_name((yield ListCollections({"name": {"$in": list(groups)}})))
         for name in groups:
-            if name not in existing or name not in self._ensured:
-                if (yield Ensure(name, name in existing, listed_at)):
+            if self._needs_set_up(name, listed):
+                if (yield Ensure(name, name in listed, listed.get(name), listed_at)):
                     summary.created.append(name)
         failures = []
         outcomes = yield Together(tuple(Insert(name, batch) for name, batch in groups.items()))
@@ -127,22 +166,33 @@ class RollingCore:
                                   hint="the documents listed were refused by the server (e.g. a duplicate unique key)")
         return summary
 
+    def _needs_set_up(self, name: str, listed: dict) -> bool:
+        if name not in listed:
+            return True
+        if not self.index_documents:
+            return False  # existing is all there is to set up
+        mark = self._set_up.get(name)
+        return mark is None or mark.uuid != listed[name]
+
     def ensure_plan(self, request: Ensure):
-        """Create the collection (NamespaceExists is fine: a concurrent writer won) and its index set."""
-        created = False
+        """Create the month if it was missing (NamespaceExists is fine: a concurrent writer won), read its
+        UUID, then build the index set, and remember that UUID as set up. Answers whether it created it."""
+        created, uuid = False, request.uuid
         if not request.exists:
-            created = yield Command({"create": request.name, "writeConcern": self.write_concern.document}, frozenset({NAMESPACE_EXISTS}))
+            created = yield Command({"create": request.name, "writeConcern": self.write_concern.document},
+                                    frozenset({NAMESPACE_EXISTS}))
+            if self.index_documents:  # read before createIndexes: see insert_plan
+                uuid = uuids_by_name((yield ListCollections({"name": request.name}))).get(request.name)
         if self.index_documents:
             yield Command({"createIndexes": request.name, "indexes": self.index_documents,
                            "writeConcern": self.write_concern.document})
+        self._set_up[request.name] = SetUp(uuid, time.monotonic())
         return created
 
     def should_ensure(self, request: Ensure) -> bool:
-        """False when this process ensured the collection after the listing that asked for it."""
-        return self._ensured.get(request.name, float("-inf")) < request.listed_at
-
-    def ensured(self, name: str) -> None:
-        self._ensured[name] = time.monotonic()
+        """False when this process set the month up after the listing that asked (a concurrent batch did)."""
+        mark = self._set_up.get(request.name)
+        return mark is None or mark.at < request.listed_at
 
     def page_plan(self, query=None, start=None, end=None, *, sort=1, skip=0, limit=100, strategy="auto"):
         """One page of the global order: a list of at most `limit` documents."""

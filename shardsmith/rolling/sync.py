@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from .core import Aggregate, Answer, Command, Ensure, Insert, ListNames, RollingCore, Together
+from .core import Aggregate, Answer, Command, Ensure, Insert, ListCollections, ListNames, RollingCore, Together
 
 
 MONTHS_IN_FLIGHT = 4  # a batch's months are inserted concurrently, this many at a time
@@ -73,6 +73,8 @@ class RollingCollections(RollingCore):
             return list(self._writers.map(self._answer, request.requests))
         if isinstance(request, ListNames):
             return self.database.list_collection_names(filter=request.filter)
+        if isinstance(request, ListCollections):
+            return list(self.database.list_collections(filter=request.filter))
         if isinstance(request, Aggregate):
             target = self.database if request.collection is None else self.database[request.collection]
             return list(target.aggregate(request.pipeline))
@@ -85,9 +87,7 @@ class RollingCollections(RollingCore):
             with self._locks[request.name]:
                 if not self.should_ensure(request):
                     return False
-                created = self._run(self.ensure_plan(request))
-                self.ensured(request.name)
-                return created
+                return self._run(self.ensure_plan(request))
         if isinstance(request, Command):
             with Answer(request) as answer:
                 answer.value = bool(self.database.command(request.document))

@@ -163,14 +163,6 @@ def test_concurrent_processes_share_months_without_errors(replset, database):
     assert sum(database[name].count_documents({}) for name in names) == 90
 
 
-def test_a_dropped_month_is_recreated_with_its_indexes(database):
-    rolling = RollingCollections(database, "messages", indexes=INDEXES)
-    rolling.insert_one({"uuid": "1", "timestamp": "2025-05-05T00:00:00Z"})
-    database.drop_collection("messages_2025_05")  # e.g. rotated away by another process
-    rolling.insert_one({"uuid": "2", "timestamp": "2025-05-06T00:00:00Z"})
-    assert set(database.messages_2025_05.index_information()) == EXPECTED_INDEXES
-
-
 def test_from_topology_uses_the_declared_index_set(database):
     from shardsmith.spec import parse_topology
     spec = parse_topology(f"""
