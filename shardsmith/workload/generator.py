@@ -93,7 +93,21 @@ def _session(rng, population, size, window_start, window_end) -> list[dict]:
     if overrun > timedelta(0):  # keep the whole conversation inside the window
         for message in messages:
             message["timestamp"] = max(window_start, message["timestamp"] - overrun)
+    for message in messages:
+        message["_id"] = _insert_id(message)
     return messages
+
+
+def _insert_id(message: dict) -> ObjectId:
+    """The _id a live application's insert would have got: its time part is the message's time.
+
+    Without it the driver stamps load time, and insertion order (what the key
+    lab's monotonicity and hotspot tests read) would follow session order,
+    not time. The other 8 bytes come from the uuid, so the random sequence,
+    and every seed's output, is unchanged.
+    """
+    seconds = int(message["timestamp"].timestamp())
+    return ObjectId(seconds.to_bytes(4, "big") + uuid.UUID(message["uuid"]).bytes[-8:])
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:

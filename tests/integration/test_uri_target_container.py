@@ -149,9 +149,6 @@ def test_analyze_needs_nothing_but_the_uri(uri, loaded, tmp_path, monkeypatch, c
     assert keys["{sessionId: hashed}"]["monotonicity"]["monotonic"] is False
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: data.load inserts session by session, so _id (the default "
-                                       "insertion order) does not follow timestamp and {timestamp: 1} is not "
-                                       "flagged monotonic; see the report to the lead")
 def test_analyze_flags_timestamp_as_monotonic(uri, loaded, capsys):
     assert loaded[1].returncode == 0, loaded[1].stderr
     timestamp = analyze(capsys, uri, f"uri_load.{MONTHS[0]}")["{timestamp: 1}"]
