@@ -141,8 +141,8 @@ class PlayedRouter:
                 request = self.server.receives(timeout=60)
             except Exception:  # server stopped or idle: the script is done
                 return
-            if request is None:  # a client hung up
-                continue
+            if request is None:  # mockupdb answers None forever once stopped: leave, do not spin
+                return
             name = request.command_name
             if name in self.INTERESTING:
                 self.seen.append(request.doc)
