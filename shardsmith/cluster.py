@@ -19,7 +19,6 @@ from urllib.parse import quote_plus
 from pymongo import MongoClient
 
 from .backends.base import check_ports_free
-from .backends.compose import ComposeBackend
 from .backends.local import LocalBackend
 from .bootstrap import BootstrapReport, add_shards, bootstrap_replica_sets
 from .credentials import ensure_keyfile, root_credentials
@@ -52,6 +51,8 @@ class Cluster:
         """--backend, else the backend this cluster was last brought up with, else the spec's deploy.backend."""
         chosen = override or self.state.read().get("backend") or self.topology.deploy.backend
         if chosen == "compose":
+            from .backends.compose import ComposeBackend  # the docker SDK costs 0.1 s to import: only compose pays
+
             return ComposeBackend(self.topology, self.state, routers=self.with_routers)
         if chosen == "local":
             return LocalBackend(self.topology, self.state)
