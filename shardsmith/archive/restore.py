@@ -16,7 +16,7 @@ from ..rolling.naming import collection_name, parse_collection_name
 from .bsonfile import ContentDigest, file_sha256, read_part
 from .idempotent import batched, insert_ignoring_present, require_present
 from .manifest import Manifest, archive_dir, read_manifest
-from .rotate import BATCH
+from .rotate import BATCH, month_label
 
 MAJORITY = WriteConcern("majority")
 
@@ -47,7 +47,7 @@ def archived_months(root: Path, database: str, prefix: str) -> list[str]:
     for entry in sorted(base.iterdir()) if base.is_dir() else ():
         ym = parse_collection_name(prefix, entry.name)
         if ym and (entry / "manifest.json").exists():
-            months.append(f"{ym[0]:04d}-{ym[1]:02d}")
+            months.append(month_label(*ym))
     return months
 
 

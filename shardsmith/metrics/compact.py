@@ -15,6 +15,7 @@ from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
 
 from ..errors import ShardsmithError
+from ..replset import direct_client
 from .storage import user_collections
 
 
@@ -74,11 +75,8 @@ def member_clients(client: MongoClient, uri: str):
     login = {"username": parsed["username"], "password": parsed["password"],
              "authSource": parsed["options"].get("authsource", "admin")} if parsed["username"] else {}
     for host in hello["hosts"] + hello.get("passives", []):
-        direct = MongoClient(host, directConnection=True, serverSelectionTimeoutMS=5000, **login)
-        try:
+        with direct_client(host, **login) as direct:
             yield host, direct
-        finally:
-            direct.close()
 
 
 def compact(client: MongoClient, database: str, names: list[str], *, each_member_of: str | None = None) -> list[CompactResult]:
