@@ -50,6 +50,16 @@ def member_host(topology, proc) -> str:
     return f"{proc.service}:{proc.port}"
 
 
+def host_named_sets(topology) -> tuple:
+    """Replica sets whose members the host must also resolve by service name: those published on a bridge.
+
+    Drivers discover members by the names in the set's config; shardsmith.hosts_file maps them to bind_ip.
+    """
+    if topology.deploy.network == "host" or not topology.deploy.expose_members:
+        return ()
+    return tuple(topology.replica_sets)
+
+
 def in_network_endpoints(topology) -> dict[str, Endpoint]:
     """Endpoints as an init service sees them: each connects through the namespace of the process it serves."""
     local = "127.0.0.1" if topology.deploy.network == "bridge" else reachable_ip(topology.deploy.bind_ip)
