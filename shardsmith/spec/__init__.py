@@ -16,7 +16,7 @@ from .fields import Fields, type_name
 from .model import Topology
 from .problems import Problem, Problems, SpecError
 from .dataplan_rules import check_data_plan
-from .rules import check_ports, check_replica_sets
+from .rules import check_host_names, check_ports, check_replica_sets
 from .yamlpos import Located, load_located, load_located_file
 
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
@@ -61,6 +61,7 @@ def build_topology(located: Located) -> Topology:
     topology, raw_paths = _assign_ports(topology, deploy.base_port, where)
     check_replica_sets(topology, problems, where)
     check_ports(topology, problems, where, raw_paths)
+    check_host_names(topology, problems, where)
     check_data_plan(topology, problems, where)
     problems.raise_if_any()
     return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.in_order(problems.warnings)))

@@ -63,3 +63,19 @@ def check_ports(topology: Topology, problems: Problems, where: dict, raw_paths: 
         if proc.port in owners:
             problems.add(path, f"port {proc.port} of {proc.name} is also used by {owners[proc.port]}")
         owners.setdefault(proc.port, proc.name)
+
+
+def check_host_names(topology: Topology, problems: Problems, where: dict) -> None:
+    """Members published on a bridge are named `<set>-<n>` on the host too, where names ignore case."""
+    if topology.deploy.network == "host" or not topology.deploy.expose_members:
+        return
+    owners = {router.service.lower(): router.name for router in topology.routers}
+    for rs in topology.replica_sets:
+        for member in rs.members:
+            other = owners.setdefault(member.service.lower(), member.name)
+            if other != member.name:
+                path, _ = where[id(rs)]
+                problems.add(path + ("name",), f"with deploy.expose_members the host resolves {member.name} as "
+                                               f"{member.service!r}, a name {other} already has (host names ignore "
+                                               "case); rename the replica set")
+                break
