@@ -52,19 +52,35 @@ def unresolved_warning(topology, block: hosts_file.HostsBlock, missing: list[str
             f"`{block.ip} {' '.join(block.names)}` to {hosts_file.HOSTS_FILE}")
 
 
-def print_member_access(topology, *, as_json: bool = False) -> None:
-    """After `up`/`status`: each exposed set's connection string, and one warning line when the host cannot
-    resolve its members' names yet (nothing fails: Shardsmith itself reaches them without names)."""
-    block = hosts_file.cluster_block(topology)
+def print_member_access(cluster, *, as_json: bool = False) -> None:
+    """After `up`/`status` of a compose cluster: each exposed set's connection string, and one warning line
+    when the host cannot resolve its members' names yet (nothing fails: Shardsmith reaches them without names)."""
+    topology = cluster.topology
+    block = hosts_file.cluster_block(topology) if cluster.backend.name == "compose" else None
     if block is None:
         return
     if not as_json:
         for name, uri in host_uris(topology).items():
             console.print(f"{name} from the host: [bold]{uri}[/]", soft_wrap=True)
+    warning = member_access_warning(topology, block)
+    if warning:
+        err_console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
+
+
+def member_access_warning(topology, block: hosts_file.HostsBlock) -> Optional[str]:
+    """Why host apps cannot (or may soon not) discover the members by name, or None."""
     missing = hosts_file.unresolved(block)
     if missing:
-        err_console.print(f"warning: {unresolved_warning(topology, block, missing)}", style="yellow",
-                          markup=False, soft_wrap=True)
+        return unresolved_warning(topology, block, missing)
+    try:
+        borrowed = hosts_file.claims_of_others(hosts_file.read_blocks(), block)
+    except ShardsmithError as exc:  # a damaged block in the file: worth a warning, the cluster itself is fine
+        return str(exc)
+    if not borrowed:
+        return None
+    return "; ".join(f"{', '.join(names)} resolve(s) only through cluster {other!r}'s block in "
+                     f"{hosts_file.HOSTS_FILE}, which goes when {other!r} is destroyed"
+                     for other, names in borrowed.items()) + "; give this cluster's replica sets other names"
 
 
 def change_hosts_file(topology, path: Path, *, write: bool, remove: bool) -> Optional[str]:

@@ -99,18 +99,26 @@ def find_blocks(lines: list[str], source: str = "hosts file") -> dict[str, Found
     return found
 
 
+def claims_of_others(blocks: dict[str, FoundBlock], block: HostsBlock) -> dict[str, list[str]]:
+    """Other clusters' blocks that claim names of `block`: cluster -> those names."""
+    found = {}
+    for other in blocks.values():
+        taken = sorted(other.names.intersection(block.names))
+        if other.cluster != block.cluster and taken:
+            found[other.cluster] = taken
+    return found
+
+
 def with_block(text: str, block: HostsBlock, source: str = "hosts file") -> str:
     """`text` with `block` added (at the end) or replacing the cluster's old one; other lines untouched."""
     lines = text.splitlines()
     blocks = find_blocks(lines, source)
-    for other in blocks.values():
-        taken = sorted(other.names.intersection(block.names))
-        if other.cluster != block.cluster and taken:
-            raise ShardsmithError(
-                f"{source}: {', '.join(taken)} already belong(s) to cluster {other.cluster!r}'s block; "
-                f"two clusters cannot claim the same host names",
-                hint=f"give cluster {block.cluster!r}'s replica sets other names (members are named <set>-<n>), or "
-                     f"destroy {other.cluster!r} / run `shardsmith hosts <its spec> --remove` first")
+    for other, taken in claims_of_others(blocks, block).items():
+        raise ShardsmithError(
+            f"{source}: {', '.join(taken)} already belong(s) to cluster {other!r}'s block; "
+            f"two clusters cannot claim the same host names",
+            hint=f"give cluster {block.cluster!r}'s replica sets other names (members are named <set>-<n>), or "
+                 f"destroy {other!r} / run `shardsmith hosts <its spec> --remove` first")
     old = blocks.get(block.cluster)
     if old is None:
         lines += block.lines()
@@ -129,11 +137,13 @@ def without_block(text: str, cluster: str, source: str = "hosts file") -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def read_block(cluster: str, path: Path = HOSTS_FILE) -> Optional[FoundBlock]:
+def read_blocks(path: Path = HOSTS_FILE) -> dict[str, FoundBlock]:
     path = Path(path)
-    if not path.exists():
-        return None
-    return find_blocks(path.read_text().splitlines(), str(path)).get(cluster)
+    return find_blocks(path.read_text().splitlines(), str(path)) if path.exists() else {}
+
+
+def read_block(cluster: str, path: Path = HOSTS_FILE) -> Optional[FoundBlock]:
+    return read_blocks(path).get(cluster)
 
 
 def install(block: HostsBlock, path: Path = HOSTS_FILE) -> bool:

@@ -62,7 +62,7 @@ def test_host_apps_discover_exposed_members_by_name_and_follow_a_failover(real_h
     cluster.up()
 
     # Up works without the names; it says how to make them resolve, and discovery from the host fails until then.
-    print_member_access(topology)
+    print_member_access(cluster)
     shown = capsys.readouterr()
     assert f"fix: `shardsmith hosts {topology.source} --write` (as root)" in shown.err
     assert f"add `127.0.0.1 {' '.join(sorted(s for s, _ in services))}` to /etc/hosts" in shown.err
@@ -95,3 +95,20 @@ def test_host_apps_discover_exposed_members_by_name_and_follow_a_failover(real_h
     cluster.destroy()
     assert read_block(topology.name) is None
     assert HOSTS_FILE.read_bytes() == real_hosts_file
+
+
+def test_names_held_by_another_clusters_block_are_refused_and_warned_about(real_hosts_file, make_cluster, capsys):
+    from shardsmith.hosts_file import HostsBlock, install
+
+    cluster = make_cluster(EXPOSED.replace("IMAGE", "shardsmith/mongod:6.0.5"))  # never started: names are enough
+    topology = cluster.topology
+    names = tuple(m.service for m in topology.members)
+    install(HostsBlock("someone-else", "127.0.0.1", (names,)))
+    print_member_access(cluster)
+    assert (f"{', '.join(names)} resolve(s) only through cluster 'someone-else''s block in /etc/hosts, which goes "
+            f"when 'someone-else' is destroyed") in capsys.readouterr().err
+    Program(namespace=Collection(*tasks), binary="shardsmith").run(
+        ["shardsmith", "hosts", topology.source, "--write"], exit=False)
+    refused = capsys.readouterr().err
+    assert f"{', '.join(names)} already belong(s) to cluster 'someone-else''s block" in refused
+    assert read_block(topology.name) is None

@@ -176,7 +176,7 @@ Program(namespace=Collection(*tasks), binary="shardsmith").run(["shardsmith", *s
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the command as user nobody")
-def test_cli_write_without_permission_says_to_use_sudo_or_edit_by_hand():
+def test_cli_write_and_remove_without_permission_say_to_use_sudo_or_edit_by_hand():
     import shutil
     import subprocess
     import sys
@@ -189,12 +189,35 @@ def test_cli_write_without_permission_says_to_use_sudo_or_edit_by_hand():
         path.write_text(EXPOSED.replace("CFG", "cfg").replace("NAME", "alpha").replace("SHARD", "s1").replace("NETWORK", "bridge")
                         .replace("EXPOSE", "true"))
         hosts.write_text(ORIGINAL)
-        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                               NOBODY_RUN, "hosts", str(path), "--file", str(hosts), "--write"],
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", NOBODY_RUN]
+        done = subprocess.run([*as_nobody, "hosts", str(path), "--file", str(hosts), "--write"],
                               capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(folder)})
         assert done.returncode == 2, done.stderr
         assert f"cannot write {hosts}" in done.stderr and "sudo" in done.stderr
         assert "add these lines by hand: # shardsmith:alpha begin / 127.0.0.1 cfg-1" in done.stderr
         assert hosts.read_text() == ORIGINAL
+        hosts_file.install(cluster_block(spec()), hosts)  # as root
+        written = hosts.read_text()
+        done = subprocess.run([*as_nobody, "hosts", str(path), "--file", str(hosts), "--remove"],
+                              capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(folder)})
+        assert done.returncode == 2, done.stderr
+        assert "delete the lines from `# shardsmith:alpha begin` to `# shardsmith:alpha end` by hand" in done.stderr
+        assert hosts.read_text() == written
     finally:
         shutil.rmtree(folder)
+
+
+def test_up_and_status_lines_only_for_compose_clusters_and_the_warning_names_the_fix(tmp_path, capsys):
+    from shardsmith.cli_hosts import print_member_access
+    from shardsmith.cluster import Cluster
+
+    topology = spec("gamma", "zz9-plural")
+    print_member_access(Cluster(topology, state_root=tmp_path, backend="local"))  # local processes: 127.0.0.1 hosts
+    assert capsys.readouterr() == ("", "")
+    print_member_access(Cluster(topology, state_root=tmp_path, backend="compose"))
+    shown = capsys.readouterr()
+    assert "zz9-plural from the host: mongodb://admin:<password>@127.0.0.1:31002,127.0.0.1:31003/" \
+           "?replicaSet=zz9-plural&authSource=admin" in shown.out
+    assert shown.err.count("\n") == 1 and shown.err.startswith("warning: cfg-1, zz9-plural-1, zz9-plural-2 do(es) not")
+    assert "fix: `shardsmith hosts topology/gamma.yaml --write` (as root), or add " \
+           "`127.0.0.1 cfg-1 zz9-plural-1 zz9-plural-2` to /etc/hosts" in shown.err
