@@ -15,6 +15,7 @@ from . import __version__
 from .cli_parsing import TaskCollection
 from .cli_compose import tasks as compose_tasks
 from .cli_dataplan import tasks as dataplan_tasks
+from .cli_hosts import print_member_access, tasks as hosts_tasks
 from .cli_lab import tasks as lab_tasks
 from .cli_operate import tasks as operate_tasks
 from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
@@ -59,6 +60,7 @@ def up(c, topology=None, no_routers=False, backend=None, json=False):
     show(cluster, json)
     if not json:
         print_connection(cluster)
+    print_member_access(cluster, as_json=json)
 
 
 def print_connection(cluster: Cluster) -> None:
@@ -76,7 +78,9 @@ def print_connection(cluster: Cluster) -> None:
 @user_errors
 def status(c, topology=None, json=False):
     """Every process: role, replica-set state, health, lag, address, pid."""
-    show(open_cluster(topology, quiet=True), json)
+    cluster = open_cluster(topology, quiet=True)
+    show(cluster, json)
+    print_member_access(cluster, as_json=json)
 
 
 @task(positional=["topology"], help={"topology": TOPOLOGY_HELP})
@@ -129,7 +133,8 @@ def logs(c, member, topology=None, lines=40):
         console.print("\n".join(text[-int(lines):]), markup=False, highlight=False, soft_wrap=True)
 
 
-namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *compose_tasks, *dataplan_tasks)
+namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *compose_tasks, *dataplan_tasks,
+                           *hosts_tasks)
 namespace.add_collection(TaskCollection("data", *workload_tasks, *operate_tasks))
 namespace.add_collection(TaskCollection("lab", *lab_tasks))
 program = Program(namespace=namespace, version=__version__, name="Shardsmith", binary="shardsmith")
