@@ -20,11 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pymongo import MongoClient, WriteConcern
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 
+from readiness import first_majority_write  # noqa: E402  (benchmarks/readiness.py)
 from results import record  # noqa: E402  (benchmarks/results.py)
 from shardsmith.binaries import bundled_bin_dir  # noqa: E402
 
@@ -33,7 +32,6 @@ deploy: {{base_port: {port}, state_dir: {state}}}
 storage: {{wiredtiger_cache: 256MB}}
 replica_set: {{name: rs0, members: 3}}
 """
-HEALTHY = {"PRIMARY", "SECONDARY"}
 SECTION = "## Replica-set bring-up: Shardsmith vs mlaunch"
 HEADER = """`python benchmarks/bench_replset_startup.py --runs N --results benchmarks/RESULTS.md`
 
@@ -47,21 +45,8 @@ keyfile auth and a root user, 256 MB WiredTiger cache, the wheel's mongod
 """
 
 
-def first_majority_write(uri: str, started: float, timeout: float = 120) -> float:
-    """Seconds from `started` until a majority write succeeds with all members healthy."""
-    deadline = started + timeout
-    with MongoClient(uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
-        collection = client.bench.probe.with_options(write_concern=WriteConcern("majority", wtimeout=500))
-        while time.monotonic() < deadline:
-            try:
-                collection.insert_one({"at": time.time()})
-                members = client.admin.command("replSetGetStatus")["members"]
-                if all(m["health"] == 1 and m["stateStr"] in HEALTHY for m in members):
-                    return time.monotonic() - started
-            except Exception:  # not ready yet: that is what we are timing
-                pass
-            time.sleep(0.02)
-    raise RuntimeError(f"no majority write within {timeout}s at {uri}")
+def members(port: int) -> list[str]:
+    return [f"127.0.0.1:{port + n}" for n in range(3)]
 
 
 def run_shardsmith(workdir: Path) -> float:
@@ -73,8 +58,7 @@ def run_shardsmith(workdir: Path) -> float:
     try:
         subprocess.run(["shardsmith", "up", str(spec), "--json"], check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        uri = f"mongodb://admin:bench-password@127.0.0.1:{port},127.0.0.1:{port + 1},127.0.0.1:{port + 2}/?replicaSet=rs0"
-        return first_majority_write(uri, started)
+        return first_majority_write({"rs0": members(port)}, "admin", "bench-password", started)
     finally:
         subprocess.run(["shardsmith", "destroy", str(spec), "--yes"], env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -89,8 +73,7 @@ def run_mlaunch(workdir: Path) -> float:
                         "--binarypath", str(bundled_bin_dir()), "--dir", str(folder),
                         "--wiredTigerCacheSizeGB", "0.25"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        uri = f"mongodb://user:password@127.0.0.1:{port},127.0.0.1:{port + 1},127.0.0.1:{port + 2}/?replicaSet=replset"
-        return first_majority_write(uri, started)
+        return first_majority_write({"replset": members(port)}, "user", "password", started)
     finally:
         subprocess.run(["mlaunch", "kill", "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
