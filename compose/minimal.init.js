@@ -8,12 +8,13 @@
 // Idempotent: every step looks before it acts; nothing here sleeps to synchronise,
 // it polls (every POLL_MS) until the state it waits for is there.
 
-const PLAN = {"cluster": "minimal", "partEnv": "SHARDSMITH_INIT_PART", "auth": {"user": "admin", "passwordEnv": "SHARDSMITH_ROOT_PASSWORD"}, "sets": {"cfg": {"local": "127.0.0.1:27201", "members": ["cfg-1:27201"], "initiate": {"_id": "cfg", "members": [{"_id": 0, "host": "cfg-1:27201"}], "configsvr": true}, "priorities": {"0": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 1}, "shard01": {"local": "127.0.0.1:27202", "members": ["shard01-1:27202"], "initiate": {"_id": "shard01", "members": [{"_id": 0, "host": "shard01-1:27202"}]}, "priorities": {"0": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 1}}, "router": {"local": "127.0.0.1:27200", "shards": [{"name": "shard01", "hosts": "shard01/shard01-1:27202"}]}, "standalone": null};
+const PLAN = {"cluster": "minimal", "partEnv": "SHARDSMITH_INIT_PART", "steppedDownCodes": [189, 10107, 11602, 13435, 13436], "auth": {"user": "admin", "passwordEnv": "SHARDSMITH_ROOT_PASSWORD"}, "sets": {"cfg": {"local": "127.0.0.1:27201", "members": ["cfg-1:27201"], "initiate": {"_id": "cfg", "members": [{"_id": 0, "host": "cfg-1:27201"}], "configsvr": true}, "priorities": {"0": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 1}, "shard01": {"local": "127.0.0.1:27202", "members": ["shard01-1:27202"], "initiate": {"_id": "shard01", "members": [{"_id": 0, "host": "shard01-1:27202"}]}, "priorities": {"0": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 1}}, "router": {"local": "127.0.0.1:27200", "shards": [{"name": "shard01", "hosts": "shard01/shard01-1:27202"}]}, "standalone": null};
 const POLL_MS = 100;
 const TIMEOUT_MS = 180000;
 const ALREADY_INITIALIZED = 23;
 const UNAUTHORIZED = 13;
 const USER_EXISTS = 51003;
+const AUTHENTICATION_FAILED = 18;
 
 function say(message) {
   print(`[shardsmith init ${PLAN.cluster}] ${message}`);
@@ -46,18 +47,28 @@ function connect(address, authenticated) {
   return connections[key];
 }
 
+// Errors the server answered with (a write-concern error means the write itself was applied).
+const SERVER_ERRORS = ["MongoServerError", "MongoWriteConcernError"];
+
 // A command's reply; server errors come back as {ok: 0, code, errmsg} instead of throwing.
+// Network errors still throw: callers poll through them with waitFor.
 // (The reply is assigned before returning: mongosh's implicit await happens there, inside the try.)
 function command(address, authenticated, doc) {
   try {
     const reply = connect(address, authenticated).runCommand(doc);
     return reply;
   } catch (error) {
-    if (error.code !== undefined && error.name === "MongoServerError") {
-      return { ok: 0, code: error.code, errmsg: error.message };
+    if (error.code !== undefined && SERVER_ERRORS.includes(error.name)) {
+      return { ok: 0, code: error.code, errmsg: error.message, applied: error.name === "MongoWriteConcernError" };
     }
     throw error;
   }
+}
+
+// The member stepped down (or was not primary) under us: with the fast-election settings a busy
+// machine makes the primary step down for a moment; it is the only electable member, so it comes back.
+function steppedDown(reply) {
+  return PLAN.steppedDownCodes.includes(reply.code);
 }
 
 // Poll `check` until it returns something truthy; errors mean "not yet".
@@ -77,24 +88,27 @@ function waitFor(what, check) {
 }
 
 // Create the root user through the localhost exception; if users exist, prove the password works.
+// Retried through step-downs and dropped connections: an attempt that did create the user is
+// followed by one that finds it, so the retry is harmless.
 function ensureRootUser(address, where, acknowledgers) {
   if (!PLAN.auth) return;
-  const created = command(address, false, {
-    createUser: PLAN.auth.user, pwd: password(), roles: ["root"],
-    writeConcern: { w: acknowledgers, wtimeout: 60000 },
+  let created = false;
+  waitFor(`the root user on ${where}`, () => {
+    const reply = command(address, false, {
+      createUser: PLAN.auth.user, pwd: password(), roles: ["root"],
+      writeConcern: { w: acknowledgers, wtimeout: 60000 },
+    });
+    created = created || Boolean(reply.ok || reply.applied);
+    if (reply.ok) return true;
+    if (steppedDown(reply)) return false;
+    if (reply.code !== UNAUTHORIZED && reply.code !== USER_EXISTS) fail(`createUser on ${where}: ${reply.errmsg}`);
+    const check = command(address, true, { ping: 1 });
+    if (check.code === AUTHENTICATION_FAILED) {
+      fail(`${where} already has users and the password in ${PLAN.auth.passwordEnv} does not work (${check.errmsg})`);
+    }
+    return Boolean(check.ok);
   });
-  if (created.ok) {
-    say(`root user ${PLAN.auth.user} created on ${where}`);
-    return;
-  }
-  if (created.code !== UNAUTHORIZED && created.code !== USER_EXISTS) fail(`createUser on ${where}: ${created.errmsg}`);
-  let check;
-  try {
-    check = command(address, true, { ping: 1 });
-  } catch (error) {
-    check = { ok: 0, errmsg: error.message };
-  }
-  if (!check.ok) fail(`${where} already has users and the password in ${PLAN.auth.passwordEnv} does not work (${check.errmsg})`);
+  if (created) say(`root user ${PLAN.auth.user} created on ${where}`);
 }
 
 function findPrimary(name, set) {
@@ -136,12 +150,13 @@ function restoreSettings(name, set) {
 
 function initReplicaSet(name) {
   const set = PLAN.sets[name];
-  const hello = waitFor(`${set.local} to answer`, () => command(set.local, false, { hello: 1 }));
-  if (!hello.setName) {
+  waitFor(`replica set ${name} to be initiated from ${set.local}`, () => {
+    if (command(set.local, false, { hello: 1 }).setName) return true;
     const initiated = command(set.local, false, { replSetInitiate: set.initiate });
     if (initiated.ok) say(`replica set ${name} initiated`);
     else if (initiated.code !== ALREADY_INITIALIZED) fail(`replSetInitiate on ${set.local}: ${initiated.errmsg}`);
-  }
+    return true;
+  });
   const primary = findPrimary(name, set);
   say(`replica set ${name}: primary ${primary}`);
   ensureRootUser(set.local, `replica set ${name}`, set.acknowledgers);

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..bootstrap import shard_connection_string
+from ..bootstrap import STEPPED_DOWN, shard_connection_string
 from ..replset import NORMAL_SETTINGS, intended_primary, replset_config
 from .compose import INIT_PART_ENV, in_network_endpoints
 from .environment import render_template
@@ -38,6 +38,7 @@ def init_plan(topology, endpoints: Optional[dict] = None, *, routers: bool = Tru
     plan = {
         "cluster": topology.name,
         "partEnv": INIT_PART_ENV,
+        "steppedDownCodes": sorted(STEPPED_DOWN),
         "auth": {"user": auth.root_user, "passwordEnv": auth.root_password_env} if auth.enabled else None,
         "sets": {rs.name: set_plan(rs, endpoints) for rs in topology.replica_sets},
         "router": None,
