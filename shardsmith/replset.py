@@ -21,6 +21,7 @@ FAST_ELECTION_MS = 100
 FAST_HEARTBEAT_MS = 10
 NORMAL_SETTINGS = {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}
 ALREADY_INITIALIZED = 23
+LOCK_FAILED = 107  # appendOplogNote gives up at once when the global lock is busy
 
 
 def member_document(member, host: str) -> dict:
@@ -137,7 +138,12 @@ def wait_until_replicating(replica_set, endpoints: dict, primary: str, credentia
     with direct_client(endpoints[primary].address, credentials) as client:
 
         def check():
-            client.admin.command("appendOplogNote", data=note)
+            try:
+                client.admin.command("appendOplogNote", data=note)
+            except OperationFailure as exc:
+                if exc.code == LOCK_FAILED:
+                    return False  # the member is busy: note again on the next round
+                raise
             members = client.admin.command("replSetGetStatus")["members"]
             noted.extend(m["optime"]["ts"] for m in members if m.get("self"))  # the primary has its own note
             return all(m["stateStr"] in ("PRIMARY", "SECONDARY") and m["optime"]["ts"] >= noted[0]
