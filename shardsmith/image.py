@@ -7,6 +7,10 @@ so a spec can say `mongodb.image: shardsmith/mongod:6.0.5`.
 
     from shardsmith.image import build_local_image
     tag = build_local_image()          # "shardsmith/mongod:6.0.5"
+
+`build_image(tag, dockerfile, files)` is the general step (any image path ->
+host file mapping, copied under rootfs/); the tests build their stand-in for
+the official image with it (tests/official_standin.py).
 """
 
 from __future__ import annotations
