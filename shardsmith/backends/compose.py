@@ -24,6 +24,7 @@ from docker.errors import DockerException, ImageNotFound
 
 from ..credentials import root_credentials
 from ..errors import ShardsmithError
+from ..hosts_file import remove as remove_hosts_block
 from ..render import write_compose_files
 from ..render.compose import image_kind_of, member_host, published, reachable_ip
 from ..replset import direct_client
@@ -66,6 +67,30 @@ def sockets_folder(state_path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"shardsmith-{os.getuid()}" / digest
 
 
+class ComposeCommands:
+    """The four `docker compose` actions the backend drives, run as `docker compose` processes (the CLI's way).
+
+    A runner with the same methods can replace it (`backend.runner = ...`): the pytest
+    plugin's runs the same rendered file through testcontainers.
+    """
+
+    def __init__(self, backend: "ComposeBackend"):
+        self.backend = backend
+
+    def up(self, services: list[str]) -> None:
+        self.backend.compose("up", "--detach", "--wait", "--wait-timeout", str(int(READY_TIMEOUT)), *services)
+
+    def remove(self, services: list[str]) -> None:
+        """Stop and remove the containers; their volumes stay."""
+        self.backend.compose("rm", "--stop", "--force", *services)
+
+    def kill(self, services: list[str]) -> None:
+        self.backend.compose("kill", "--signal", "SIGKILL", *services)
+
+    def down(self, *, volumes: bool) -> None:
+        self.backend.compose("down", "--remove-orphans", *(("--volumes", "--timeout", "0") if volumes else ()))
+
+
 class ComposeBackend:
     name = "compose"
 
@@ -76,6 +101,7 @@ class ComposeBackend:
         self.binaries = None  # containers bring their own
         self.image_kind = image_kind_of(topology.mongodb.image)
         self._client = None
+        self.runner = ComposeCommands(self)
 
     # -- where things are ----------------------------------------------------------
     @property
@@ -164,16 +190,20 @@ class ComposeBackend:
 
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run `docker compose` on this project; the root password reaches init services by environment only."""
-        env = dict(os.environ)
-        if self.topology.auth.enabled and self.state.path.exists():
-            credentials = root_credentials(self.topology.auth, self.state.path, create=True)
-            env[self.topology.auth.root_password_env] = credentials.password
+        env = {**os.environ, **self.secret_environment()}
         command = ["docker", "compose", "--project-name", self.project, "--file", str(self.compose_file), *args]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=COMPOSE_TIMEOUT)
         if check and done.returncode != 0:
             raise ShardsmithError(f"`docker compose {' '.join(args)}` failed:\n{self.failure_report(done)}",
                                   hint="`inv logs MEMBER` shows more; `docker compose ls` lists projects")
         return done
+
+    def secret_environment(self) -> dict[str, str]:
+        """The root password under the name the init services read it by (none without auth)."""
+        if not (self.topology.auth.enabled and self.state.path.exists()):
+            return {}
+        credentials = root_credentials(self.topology.auth, self.state.path, create=True)
+        return {self.topology.auth.root_password_env: credentials.password}
 
     def failure_report(self, done: subprocess.CompletedProcess) -> str:
         """What compose said, and the last log lines of every container of ours that is not running."""
@@ -204,8 +234,7 @@ class ComposeBackend:
         if not procs:
             return
         self.write_files()
-        self.compose("up", "--detach", "--wait", "--wait-timeout", str(int(READY_TIMEOUT)),
-                     *[p.service for p in procs])
+        self.runner.up([p.service for p in procs])
         self.wait_answering(procs)
 
     def wait_answering(self, procs) -> None:
@@ -235,23 +264,24 @@ class ComposeBackend:
         services = [p.service for p in procs]
         if not services or not self.compose_file.exists():
             return
-        self.compose("rm", "--stop", "--force", *services)
+        self.runner.remove(services)
         if not any(self.running().values()):
-            self.compose("down", "--remove-orphans")
+            self.runner.down(volumes=False)
 
     def kill(self, procs) -> None:
         """SIGKILL, as a crash would; the container stays (exited) until `up` starts it again."""
         services = [p.service for p in procs]
         if services:
-            self.compose("kill", "--signal", "SIGKILL", *services)
+            self.runner.kill(services)
 
     def destroy(self) -> None:
-        """Containers, network and volumes gone; the state folder and sockets folder removed."""
+        """Containers, network and volumes gone; the state folder, sockets folder and hosts-file block removed."""
         if self.compose_file.exists():
-            self.compose("down", "--volumes", "--remove-orphans", "--timeout", "0")
+            self.runner.down(volumes=True)
         else:
             for container in self.containers().values():
                 container.remove(force=True, v=True)
         if self.sockets and self.sockets.exists():
             shutil.rmtree(self.sockets, ignore_errors=True)
         self.state.remove()
+        remove_hosts_block(self.topology.name)  # what `shardsmith hosts --write` added, if anything
