@@ -8,7 +8,7 @@
 // Idempotent: every step looks before it acts; nothing here sleeps to synchronise,
 // it polls (every POLL_MS) until the state it waits for is there.
 
-const PLAN = {"cluster": "replset", "partEnv": "SHARDSMITH_INIT_PART", "steppedDownCodes": [189, 10107, 11602, 13435, 13436], "auth": {"user": "admin", "passwordEnv": "SHARDSMITH_ROOT_PASSWORD"}, "sets": {"rs0": {"local": "127.0.0.1:27100", "members": ["rs0-1:27100", "rs0-2:27101", "rs0-3:27102"], "initiate": {"_id": "rs0", "members": [{"_id": 0, "host": "rs0-1:27100"}, {"_id": 1, "host": "rs0-2:27101", "priority": 0}, {"_id": 2, "host": "rs0-3:27102", "priority": 0}], "settings": {"electionTimeoutMillis": 100, "heartbeatIntervalMillis": 10}}, "priorities": {"0": 1, "1": 1, "2": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 3}}, "router": null, "standalone": null};
+const PLAN = {"cluster": "replset", "partEnv": "SHARDSMITH_INIT_PART", "steppedDownCodes": [189, 10107, 11602, 13435, 13436], "auth": {"user": "admin", "passwordEnv": "SHARDSMITH_ROOT_PASSWORD"}, "sets": {"rs0": {"local": "127.0.0.1:27100", "members": ["rs0-1:27100", "rs0-2:27101", "rs0-3:27102"], "initiate": {"_id": "rs0", "members": [{"_id": 0, "host": "rs0-1:27100"}, {"_id": 1, "host": "rs0-2:27101", "priority": 0}, {"_id": 2, "host": "rs0-3:27102", "priority": 0}], "settings": {"electionTimeoutMillis": 100, "heartbeatIntervalMillis": 100}}, "priorities": {"0": 1, "1": 1, "2": 1}, "normalSettings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "acknowledgers": 3}}, "router": null, "standalone": null};
 const POLL_MS = 100;
 const TIMEOUT_MS = 180000;
 const ALREADY_INITIALIZED = 23;

@@ -14,7 +14,7 @@ from pymongo import MongoClient
 from pymongo.errors import AutoReconnect, OperationFailure
 
 from .errors import ShardsmithError
-from .replset import direct_client, find_primary, initiate, restore_settings, wait_until_replicating
+from .replset import direct_client, find_primary, initiate, restore_settings
 from .wait import poll
 
 UNAUTHORIZED = 13
@@ -32,17 +32,19 @@ class BootstrapReport:
     shards_added: list = field(default_factory=list)
 
 
-def ensure_root_user(address: str, credentials, where: str) -> bool:
+def ensure_root_user(address: str, credentials, where: str, acknowledgers=1) -> bool:
     """Create the root user through the localhost exception; True if created now.
 
-    If users already exist, prove the credentials work instead.
+    `acknowledgers` members must have the user before we return, so that
+    every member accepts the credentials as soon as `up` is done. If users
+    already exist, prove the credentials work instead.
     """
     if credentials is None:
         return False
     with direct_client(address) as client:
         try:
             client.admin.command("createUser", credentials.username, pwd=credentials.password,
-                                 roles=["root"])
+                                 roles=["root"], writeConcern={"w": acknowledgers, "wtimeout": 60000})
             return True
         except OperationFailure as exc:
             if exc.code not in (UNAUTHORIZED, USER_EXISTS):
@@ -67,13 +69,15 @@ class _SteppedDown(Exception):
 def bootstrap_replica_set(replica_set, endpoints: dict, credentials, report: BootstrapReport) -> None:
     if initiate(replica_set, endpoints):
         report.initiated.append(replica_set.name)
+    prompt_members = [m for m in replica_set.members if not m.arbiter and not m.secondary_delay]
 
     def root_user_on_primary():
         """While the 100 ms election timeout is in force a busy machine can make the primary step
         down mid-command; then find it again and retry (createUser is idempotent here)."""
         primary = find_primary(replica_set, endpoints, credentials=credentials)
         try:
-            created = ensure_root_user(endpoints[primary].address, credentials, f"replica set {replica_set.name}")
+            created = ensure_root_user(endpoints[primary].address, credentials, f"replica set {replica_set.name}",
+                                       acknowledgers=len(prompt_members))
         except OperationFailure as exc:
             if exc.code not in STEPPED_DOWN:
                 raise
@@ -85,8 +89,8 @@ def bootstrap_replica_set(replica_set, endpoints: dict, credentials, report: Boo
     report.primaries[replica_set.name] = primary
     if created:
         report.users_created.append(replica_set.name)
-    wait_until_replicating(replica_set, endpoints, primary, credentials)  # under the fast heartbeats: see there
     restore_settings(replica_set, endpoints, credentials)
+
 
 
 def bootstrap_replica_sets(topology, endpoints: dict, credentials) -> BootstrapReport:

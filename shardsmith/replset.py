@@ -13,15 +13,14 @@ from __future__ import annotations
 import threading
 
 from pymongo import MongoClient
-from pymongo.errors import AutoReconnect, OperationFailure
+from pymongo.errors import OperationFailure
 
 from .wait import poll
 
 FAST_ELECTION_MS = 100
-FAST_HEARTBEAT_MS = 10
+FAST_HEARTBEAT_MS = 100
 NORMAL_SETTINGS = {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}
 ALREADY_INITIALIZED = 23
-LOCK_FAILED = 107  # appendOplogNote gives up at once when the global lock is busy
 
 
 def member_document(member, host: str) -> dict:
@@ -120,37 +119,6 @@ def _nudge(address: str, credentials) -> None:
             client.admin.command("replSetStepUp")
     except Exception:  # not electable yet, not authorised yet, or down: the poll goes on
         pass
-
-
-def wait_until_replicating(replica_set, endpoints: dict, primary: str, credentials, timeout: float = 120.0) -> None:
-    """Return once every data-bearing, undelayed member replicates what the primary writes.
-
-    A member that just finished its initial sync takes a sync source only if
-    one is ahead of it, and otherwise looks again a second later; on a new,
-    idle set nobody is ahead. So while we wait we keep the primary's oplog
-    moving with no-op notes (appendOplogNote: no user data), and we are done
-    when each such member has applied a note written after we started. This
-    also proves the root user, written before, is on every one of them.
-    """
-    prompt = {endpoints[m.name].host for m in replica_set.members if not m.arbiter and not m.secondary_delay}
-    note = {"shardsmith": "bootstrap: waiting for members to replicate"}
-    noted = []  # the primary's optime after each note
-    with direct_client(endpoints[primary].address, credentials) as client:
-
-        def check():
-            try:
-                client.admin.command("appendOplogNote", data=note)
-            except OperationFailure as exc:
-                if exc.code == LOCK_FAILED:
-                    return False  # the member is busy: note again on the next round
-                raise
-            members = client.admin.command("replSetGetStatus")["members"]
-            noted.extend(m["optime"]["ts"] for m in members if m.get("self"))  # the primary has its own note
-            return all(m["stateStr"] in ("PRIMARY", "SECONDARY") and m["optime"]["ts"] >= noted[0]
-                       for m in members if m["name"] in prompt)
-
-        poll(check, timeout=timeout, what=f"every member of {replica_set.name} to replicate", interval=0.02,
-             retry_on=(AutoReconnect,), hint="check the members' logs (`inv logs SET.N`)")
 
 
 def restore_settings(replica_set, endpoints: dict, credentials) -> None:
