@@ -173,14 +173,19 @@ def test_router_part_creates_the_root_user_first(tmp_path):
         script = router_script(tmp_path, server.address_string, auth=True)
         played = PlayedRouter(server, listed=[])
         env = {**os.environ, "SHARDSMITH_INIT_PART": "router", "SHARDSMITH_ROOT_PASSWORD": PASSWORD}
-        shell = subprocess.Popen([tools.mongosh(), "--nodb", "--quiet", "--file", str(script)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        log = tmp_path / "mongosh.out"
+        with log.open("w") as out:
+            shell = subprocess.Popen([tools.mongosh(), "--nodb", "--quiet", "--file", str(script)],
+                                     stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
         try:
-            # a played router cannot complete the SCRAM handshake that follows: stop once the user is created
-            poll(lambda: played.seen, timeout=60, what="the init script's first router command")
+            # a played router cannot complete the SCRAM handshake that follows: stop once the script
+            # has reported the user (or has ended on its own)
+            poll(lambda: "created on the router" in log.read_text() or shell.poll() is not None, timeout=60,
+                 what="the init script to report the root user on the router")
         finally:
             shell.kill()
-            output = shell.communicate()[0]
+            shell.wait()
+        output = log.read_text()
     created = played.seen[0]
     assert next(iter(created)) == "createUser", played.seen  # before listShards or addShard
     assert created["createUser"] == "admin" and created["pwd"] == PASSWORD and created["roles"] == ["root"]
