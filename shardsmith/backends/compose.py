@@ -78,7 +78,10 @@ class ComposeCommands:
         self.backend = backend
 
     def up(self, services: list[str]) -> None:
-        self.backend.compose("up", "--detach", "--wait", "--wait-timeout", str(int(READY_TIMEOUT)), *services)
+        """With the official image, `--wait` waits for its health checks and init services; the local image
+        has neither, and `--wait` would only poll (every 500 ms) for what `wait_answering` checks anyway."""
+        wait = ("--wait", "--wait-timeout", str(int(READY_TIMEOUT))) if self.backend.image_kind == "official" else ()
+        self.backend.compose("up", "--detach", *wait, *services)
 
     def remove(self, services: list[str]) -> None:
         """Stop and remove the containers; their volumes stay."""
