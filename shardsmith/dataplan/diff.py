@@ -13,6 +13,7 @@ from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
+from ..bsonorder import tuple_key
 from .indexes import MAJORITY, index_steps
 from .layout import hashed_boundaries, key_document, owners
 from .observe import Observed
@@ -74,7 +75,7 @@ def _collection(plan, db, spec, observed, behaviour, enabled, prune, indexes) ->
         return
     if spec.shard_key:
         if sharded_target:
-            _sharding(plan, db, spec, have, observed, behaviour, enabled)
+            _sharding(plan, db, spec, have, observed, behaviour, enabled, prune)
         else:
             plan.notes.append(f"{ns}: the target is a {observed.kind}; shard key {_shown(spec.shard_key)} is applied "
                               "only through a mongos")
@@ -152,7 +153,7 @@ def _timeseries(plan, db, spec, have, behaviour: Behaviour) -> None:
 
 
 # -- sharding --------------------------------------------------------------------------
-def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set) -> None:
+def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set, prune: bool) -> None:
     ns, key = f"{db}.{spec.name}", dict(spec.shard_key)
     shards = observed.shard_ids
     if have is not None and have.shard_key:
@@ -162,7 +163,7 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
                 "changing a shard key rewrites the collection: run reshardCollection yourself (5.0+) when ready, "
                 "or put the current key back in the spec", {"reshardCollection": ns, "key": key}))
             return
-        _zones(plan, ns, spec, observed)
+        _zones(plan, ns, spec, observed, prune)
         _under_split(plan, ns, spec, have, shards, behaviour)
         return
     if spec.presplit and have is not None and have.empty is False:
@@ -170,7 +171,7 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
                                      "remove presplit from the spec (the balancer spreads chunks as data grows), "
                                      "or load the data after sharding"))
         return
-    _zones(plan, ns, spec, observed)
+    _zones(plan, ns, spec, observed, prune)
     if behaviour.enable_sharding == "required" and db not in enabled:
         plan.steps.append(Step("enableSharding", db, "admin", {"enableSharding": db}, f"enable sharding on {db}",
                                behaviour="enableSharding is required before 6.0"))
@@ -240,9 +241,11 @@ def _split_and_move(ns, shard_key, boundaries, shards, behaviour) -> list:
 
 
 def _bound(doc) -> str:
+    """A key bound for people: `east`, or `(east, MinKey)` for a compound key."""
     def one(v):
         return "MinKey" if isinstance(v, MinKey) else "MaxKey" if isinstance(v, MaxKey) else str(v)
-    return ", ".join(one(v) for v in doc.values())
+    shown = ", ".join(one(v) for v in doc.values())
+    return f"({shown})" if len(doc) > 1 else shown
 
 
 def _key_values(doc: dict, shard_key) -> dict:
@@ -260,20 +263,45 @@ def _key_values(doc: dict, shard_key) -> dict:
     return out
 
 
-def _zones(plan, ns, spec, observed) -> None:
+def _zones(plan, ns, spec, observed, prune: bool) -> None:
+    """Ranges the spec no longer declares first: removed with --prune (updateZoneKeyRange with zone
+    null), otherwise reported, or refused when a declared range would overlap one (the server rejects
+    overlapping ranges). Then per declared zone: its shards, its range."""
+    wanted = [{"zone": zone.zone, "min": key_document(spec.shard_key, _key_values(dict(zone.min), spec.shard_key)),
+               "max": key_document(spec.shard_key, _key_values(dict(zone.max), spec.shard_key))} for zone in spec.zones]
     have = observed.zones.get(ns, [])
+    missing = [w for w in wanted if not any(_same_range(w, z) for z in have)]
+    for stale in (z for z in have if not any(_same_range(z, w) for w in wanted)):
+        shown = f"zone range {stale['zone']}: [{_bound(stale['min'])}, {_bound(stale['max'])}) of {ns}"
+        if prune:
+            plan.steps.append(Step("updateZoneKeyRange", ns, "admin",
+                                   {"updateZoneKeyRange": ns, "min": stale["min"], "max": stale["max"], "zone": None},
+                                   f"remove {shown} (not in the spec)"))
+        elif any(_overlap(stale, w) for w in missing):
+            plan.refusals.append(Refusal(ns, f"{shown} is not in the spec and overlaps a range the spec declares",
+                                         "apply --prune removes ranges the spec no longer declares first"))
+        else:
+            plan.differences.append(Difference(ns, f"{shown} is not in the spec", "apply --prune removes it"))
     added = set()
-    for zone in spec.zones:
+    for zone, declared in zip(spec.zones, wanted):
         for shard in zone.shards:
             if zone.zone not in observed.zones_of(shard) and (shard, zone.zone) not in added:
                 added.add((shard, zone.zone))
                 plan.steps.append(Step("addShardToZone", "cluster", "admin", {"addShardToZone": shard, "zone": zone.zone},
                                        f"add shard {shard} to zone {zone.zone}"))
-        low = key_document(spec.shard_key, _key_values(dict(zone.min), spec.shard_key))
-        high = key_document(spec.shard_key, _key_values(dict(zone.max), spec.shard_key))
-        if any(z["zone"] == zone.zone and list(z["min"].items()) == list(low.items())
-               and list(z["max"].items()) == list(high.items()) for z in have):
-            continue
-        plan.steps.append(Step("updateZoneKeyRange", ns, "admin",
-                               {"updateZoneKeyRange": ns, "min": low, "max": high, "zone": zone.zone},
-                               f"zone {zone.zone}: [{_bound(low)}, {_bound(high)}) of {ns}"))
+        if declared in missing:
+            plan.steps.append(Step("updateZoneKeyRange", ns, "admin",
+                                   {"updateZoneKeyRange": ns, "min": declared["min"], "max": declared["max"],
+                                    "zone": zone.zone},
+                                   f"zone {zone.zone}: [{_bound(declared['min'])}, {_bound(declared['max'])}) of {ns}"))
+
+
+def _same_range(a: dict, b: dict) -> bool:
+    return a["zone"] == b["zone"] and list(a["min"].items()) == list(b["min"].items()) \
+        and list(a["max"].items()) == list(b["max"].items())
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    """Half-open key ranges [min, max) overlap, in the server's BSON order."""
+    return (tuple_key(a["min"].values()) < tuple_key(b["max"].values())
+            and tuple_key(b["min"].values()) < tuple_key(a["max"].values()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bson.int64 import Int64
 
-from .bsonorder import tuple_key
+from ..bsonorder import tuple_key
 from .keys import CandidateKey
 
 HASH_SPACE = 2**64

@@ -31,6 +31,8 @@ from shardsmith.dataplan.layout import hashed_split_points
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos
 
 VERSIONS = {"6.0": "6.0.14", "7.0": "7.0.12", "8.0": "8.0.4"}
+ZONE_NOT_FOUND = 177
+RANGE_OVERLAP_CONFLICT = 178
 READS = {"buildInfo", "listShards", "listCollections", "listIndexes", "find", "aggregate", "balancerStatus",
          "getMore", "killCursors", "endSessions", "ping"}
 
@@ -215,9 +217,20 @@ class PlayedRouter:
             shard["tags"].append(doc["zone"])
 
     def _cmd_updateZoneKeyRange(self, db, doc):
+        """As the server: zone null removes the range with exactly these bounds (none: a no-op);
+        a new range must name a zone some shard is in and must not overlap another range."""
+        ns, low, high = doc["updateZoneKeyRange"], doc["min"], doc["max"]
+        if doc["zone"] is None:
+            self.tags = [t for t in self.tags if not (t["ns"] == ns and t["min"] == low and t["max"] == high)]
+            return None
         if not any(doc["zone"] in s["tags"] for s in self.shards):
-            return (20, f"zone {doc['zone']} does not exist")
-        self.tags.append({"ns": doc["updateZoneKeyRange"], "min": doc["min"], "max": doc["max"], "tag": doc["zone"]})
+            return (ZONE_NOT_FOUND, f"zone {doc['zone']} does not exist")
+        for t in self.tags:
+            if t["ns"] == ns and key_order(low) < key_order(t["max"]) and key_order(t["min"]) < key_order(high):
+                if t["min"] == low and t["max"] == high and t["tag"] == doc["zone"]:
+                    return None
+                return (RANGE_OVERLAP_CONFLICT, f"zone range [{low}, {high}) overlaps [{t['min']}, {t['max']}) of zone {t['tag']}")
+        self.tags.append({"ns": ns, "min": low, "max": high, "tag": doc["zone"]})
 
     def _cmd_balancerStart(self, db, doc):
         self.balancer["mode"] = "full"

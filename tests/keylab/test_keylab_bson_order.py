@@ -9,7 +9,7 @@ from bson.max_key import MaxKey
 from bson.min_key import MinKey
 from bson.objectid import ObjectId
 
-from shardsmith.keylab.bsonorder import sort_key
+from shardsmith.bsonorder import sort_key
 
 VALUES = [MaxKey(), "b", 3.5, None, datetime.datetime(2025, 1, 2), True, ObjectId("65a000000000000000000001"), "ab",
           Int64(-7), MinKey(), {"a": 1}, False, 2, b"\x01", "B", datetime.datetime(2024, 12, 31), "é", {"a": "x"}]

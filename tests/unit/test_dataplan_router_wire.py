@@ -81,6 +81,41 @@ def test_compound_hashed_key_defines_zones_before_presplit_hashed_zones(version)
         assert len(router.writes) == count
 
 
+EAST_WIDER = scenarios.ZONED.replace("max: {region: eastz}", "max: {region: f}").split("          - {zone: west")[0]
+WEST_ONLY_DROPPED = scenarios.ZONED.split("          - {zone: west")[0]
+
+
+def zone_ranges(router) -> list:
+    return sorted((t["tag"], t["min"]["region"], t["max"]["region"]) for t in router.tags)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_zone_ranges_the_spec_no_longer_declares(version):
+    with played_router(version) as router:
+        client = connect(router.uri)
+        apply(ZONED, client)
+        before = len(router.writes)
+
+        # west dropped from the spec: reported, not changed; nothing else to do
+        plan = make_plan(topology(WEST_ONLY_DROPPED), client)
+        assert plan.empty and not plan.refusals
+        assert [d.what for d in plan.differences] == [
+            "zone range west: [(west, MinKey), (westz, MinKey)) of app.events is not in the spec"]
+
+        # east widened: its old range would overlap the new one, which the server rejects; refused as a whole
+        with pytest.raises(ShardsmithError, match="overlaps a range the spec declares"):
+            apply(topology(EAST_WIDER), client)
+        assert len(router.writes) == before and zone_ranges(router) == [("east", "east", "eastz"), ("west", "west", "westz")]
+
+        # --prune removes the ranges the spec no longer declares, first, then adds the new one
+        result = apply(topology(EAST_WIDER), client, prune=True)
+        removed = [doc for name, doc in router.writes[before:] if doc.get("zone", "") is None]
+        assert [(d["min"]["region"], d["max"]["region"]) for d in removed] == [("east", "eastz"), ("west", "westz")]
+        assert router.writes[-1][1]["zone"] == "east" and names(router.writes[before:]) == ["updateZoneKeyRange"] * 3
+        assert zone_ranges(router) == [("east", "east", "f")]
+        assert result.remaining.empty and not result.remaining.differences
+
+
 def test_compound_key_without_hashed_prefix_needs_zones_to_presplit():
     spec = topology(scenarios.ZONED.split("        zones:")[0])
     with played_router("7.0") as router:
