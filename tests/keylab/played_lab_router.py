@@ -111,7 +111,7 @@ class LabRouter:
         if db == "config":  # chunks per shard
             return self._cursor(ns, [{"_id": s, "n": 2} for s in SHARDS])
         if "$facet" in stages:  # cardinality
-            return self._cursor(ns, [{"distinct": [{"n": SOURCE_DOCS}], "top": [{"_id": "s0", "n": 1}]}])
+            return self._cursor(ns, [{"distinct": [{"n": SOURCE_DOCS}], "top": [{"_id": Int64(7), "n": 1, "value": "s0"}]}])
         if "$setWindowFields" in stages:  # monotonicity sums of ranks 1..5 against themselves: rho = 1
             sums = {"sx": 15, "sy": 15, "sxx": 55, "syy": 55, "sxy": 55}
             return self._cursor(ns, [{"_id": None, "n": SOURCE_DOCS, **sums}])
