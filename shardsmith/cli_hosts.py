@@ -83,11 +83,11 @@ def member_access_warning(topology, block: hosts_file.HostsBlock) -> Optional[st
                      for other, names in borrowed.items()) + "; give this cluster's replica sets other names"
 
 
-def change_hosts_file(topology, path: Path, *, write: bool, remove: bool) -> Optional[str]:
+def change_hosts_file(topology, block: Optional[hosts_file.HostsBlock], path: Path, *, write: bool,
+                      remove: bool) -> Optional[str]:
     """Do what --write / --remove ask: written, unchanged, removed or absent; None when only looking."""
     if write and remove:
         raise ShardsmithError("--write and --remove cannot be combined", hint="give one of them")
-    block = hosts_file.cluster_block(topology)
     if write:
         if block is None:
             raise ShardsmithError(f"{topology.name} publishes no members on a bridge network: there are no host "
@@ -100,8 +100,7 @@ def change_hosts_file(topology, path: Path, *, write: bool, remove: bool) -> Opt
     return None
 
 
-def hosts_report(topology, path: Path, action: Optional[str]) -> dict:
-    block = hosts_file.cluster_block(topology)
+def hosts_report(topology, block: Optional[hosts_file.HostsBlock], path: Path, action: Optional[str]) -> dict:
     resolved = hosts_file.resolve(block.names) if block else {}
     return {
         "cluster": topology.name,
@@ -136,8 +135,9 @@ def hosts(c, topology=None, write=False, remove=False, file=None, json=False):
     """Host names for members exposed on a bridge network: print the hosts-file block, --write or --remove it."""
     spec = load_spec(topology)
     path = Path(file) if file else hosts_file.HOSTS_FILE
-    action = change_hosts_file(spec, path, write=write, remove=remove)
-    report = hosts_report(spec, path, action)
+    block = hosts_file.cluster_block(spec)
+    action = change_hosts_file(spec, block, path, write=write, remove=remove)
+    report = hosts_report(spec, block, path, action)
     if json:
         print_json(report)
     else:
@@ -145,7 +145,7 @@ def hosts(c, topology=None, write=False, remove=False, file=None, json=False):
     wrong = [name for name, seen in report["names"].items() if not seen["ok"]]
     if write and wrong and path == hosts_file.HOSTS_FILE:
         raise ShardsmithError(f"the block is in {path}, but {', '.join(wrong)} still do(es) not resolve to "
-                              f"{hosts_file.cluster_block(spec).ip}",
+                              f"{block.ip}",
                               hint=f"an earlier line of {path} (or DNS before files in /etc/nsswitch.conf) claims "
                                    "the name(s): remove or correct it")
 

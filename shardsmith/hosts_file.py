@@ -159,12 +159,12 @@ def remove(cluster: str, path: Path = HOSTS_FILE) -> bool:
                             "by hand")
 
 
-def resolve(names, *, port: int = 0) -> dict[str, list[str]]:
+def resolve(names) -> dict[str, list[str]]:
     """name -> the IPv4/IPv6 addresses this host's resolver gives it (empty when it does not resolve)."""
     found = {}
     for name in names:
         try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            infos = socket.getaddrinfo(name, 0, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
             infos = []
         found[name] = sorted({info[4][0] for info in infos})
