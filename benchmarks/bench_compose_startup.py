@@ -47,7 +47,7 @@ from conftest import free_port_block  # noqa: E402  (the tests' free-port finder
 from readiness import first_majority_write  # noqa: E402  (benchmarks/readiness.py)
 from results import record  # noqa: E402  (benchmarks/results.py)
 import shardsmith  # noqa: E402
-from shardsmith.spec import load_topology  # noqa: E402
+from shardsmith.topology import load_topology  # noqa: E402
 
 IMAGE = "shardsmith/mongod:6.0.5"
 PASSWORD = "bench-password"

@@ -151,7 +151,7 @@ during each run. Ratios: ours / peer (lower is better).
 
 def main() -> None:
     from shardsmith.cluster import Cluster
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
     from tests.conftest import free_port_block
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

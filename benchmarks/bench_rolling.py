@@ -33,8 +33,8 @@ from results import record  # noqa: E402  (benchmarks/results.py)
 from shardsmith.cluster import Cluster  # noqa: E402
 from shardsmith.dataplan.indexes import wanted_document  # noqa: E402
 from shardsmith.rolling import RollingCollections  # noqa: E402
-from shardsmith.spec import load_topology, parse_topology  # noqa: E402
-from shardsmith.spec.model import IndexSpec  # noqa: E402
+from shardsmith.topology import load_topology, parse_topology  # noqa: E402
+from shardsmith.topology.model import IndexSpec  # noqa: E402
 from shardsmith.workload import generate_messages  # noqa: E402
 from shardsmith.workload.load import RollingSink, load_messages  # noqa: E402
 

@@ -82,7 +82,7 @@ def child(kind: str, uri: str, spec_path: str, batch_size: str) -> None:
 
     db = MongoClient(uri).bench
     if kind == "ours":
-        from shardsmith.spec import load_topology
+        from shardsmith.topology import load_topology
         from shardsmith.tiers import run_tier, tiers_of
 
         topology = load_topology(spec_path)
@@ -123,7 +123,7 @@ def main() -> None:
         child(*args.child)
         return
     from shardsmith.cluster import Cluster
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
 
     with tempfile.TemporaryDirectory(prefix="bench-tiers-") as state:
         spec_path = Path(state) / "bench.yaml"

@@ -47,7 +47,7 @@ def spec_databases(spec, database: str | None, section: str | None = None) -> li
     found = [db for db in spec.databases if (section is None or getattr(db, section))
              and (database is None or db.name == database)]
     if not found and database is not None and section is None:
-        from .spec.model import DatabaseSpec
+        from .topology.model import DatabaseSpec
         return [DatabaseSpec(name=database)]
     if not found:
         what = f" with {section}" if section else ""

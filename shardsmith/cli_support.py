@@ -8,7 +8,7 @@ from invoke import Exit
 from rich.console import Console
 
 from .errors import ShardsmithError
-from .spec import load_topology
+from .topology import load_topology
 
 DEFAULT_TOPOLOGY = "topology/local.yaml"
 TOPOLOGY_HELP = f"the topology spec (default {DEFAULT_TOPOLOGY})"

@@ -26,7 +26,7 @@ from .errors import ShardsmithError
 from .progress import QUIET, Progress
 from .replset import find_primary
 from .selectors import select
-from .spec import load_topology
+from .topology import load_topology
 from .state import StateDir
 from .status import ProcessStatus, cluster_status, member_states
 

@@ -184,7 +184,7 @@ def _setting(config, name: str):
 def shardsmith_cluster(request, tmp_path_factory):
     """One cluster for the whole session, destroyed at the end (pass or fail)."""
     from .cluster import Cluster
-    from .spec import load_topology
+    from .topology import load_topology
 
     config = request.config
     spec = _setting(config, "shardsmith_spec")

@@ -43,7 +43,7 @@ def spec_file(tmp_path):
 def make_cluster(tmp_path, monkeypatch):
     """Build Cluster handles on real mongod; every one is destroyed after the test, pass or fail."""
     from shardsmith.cluster import Cluster
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
 
     monkeypatch.delenv("SHARDSMITH_ROOT_PASSWORD", raising=False)
     made: list = []
@@ -69,7 +69,7 @@ def replset(tmp_path_factory):
     sharing it use their own database names.
     """
     from shardsmith.cluster import Cluster
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
 
     root = tmp_path_factory.mktemp("shared-replset")
     text = f"name: shared\ndeploy: {{base_port: {free_port_block(4)}}}\nstorage: {{wiredtiger_cache: 256MB}}\nreplica_set: {{name: rs0, members: 1}}\n"

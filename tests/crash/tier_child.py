@@ -9,7 +9,7 @@ import sys
 
 from pymongo import MongoClient
 
-from shardsmith.spec import load_topology
+from shardsmith.topology import load_topology
 from shardsmith.tiers import run_tier, tiers_of
 from shardsmith.tiers import checkpoint, targets
 from tests.crash.tiers_data import NOW

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pymongo.write_concern import WriteConcern
 
 from shardsmith.archive.idempotent import batched
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from shardsmith.workload.generator import generate_messages
 
 NOW = datetime(2024, 6, 30, 12, tzinfo=timezone.utc)  # hot keeps 7d, warm 90d -> cold gets January to March

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 
 HEAD = "name: wire\nreplica_set: {members: 1}\n"
 

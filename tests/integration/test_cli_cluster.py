@@ -19,7 +19,7 @@ import pytest
 from pymongo import MongoClient, WriteConcern
 
 from shardsmith.cluster import Cluster
-from shardsmith.spec import load_topology
+from shardsmith.topology import load_topology
 from tests.conftest import free_port_block
 from tests.integration.test_cli_user_errors import REPO, run_cli, started_under
 from tests.integration.test_local_replset import REPLSET as SPEC  # rs-test: rs0 of 3, the first at priority 2

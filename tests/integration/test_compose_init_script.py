@@ -21,7 +21,7 @@ from shardsmith.binaries import resolve_binaries
 from shardsmith.credentials import ensure_keyfile
 from shardsmith.render.init_script import render_init_script
 from shardsmith.replset import direct_client
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from shardsmith.wait import poll
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary, requires_real_mongos
 from tests.plugin import tools

@@ -30,7 +30,7 @@ from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure, PyMongoError
 
 from shardsmith.render import write_compose_files
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from shardsmith.wait import poll
 from tests.conftest import free_port_block
 from tests.official_standin import standin_image

@@ -35,7 +35,7 @@ pytestmark = requires_real_mongos(
 def client(tmp_path_factory):
     """A client on the mongos of a real 2-shard cluster, destroyed after the module, pass or fail."""
     from shardsmith.cluster import Cluster
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
 
     root = tmp_path_factory.mktemp("dataplan-sharded")
     with pytest.MonkeyPatch.context() as patch:

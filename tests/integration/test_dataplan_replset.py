@@ -10,7 +10,7 @@ import pytest
 
 from shardsmith.dataplan import apply, make_plan
 from shardsmith.errors import ShardsmithError
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from tests.dataplan import scenarios
 
 DAY = 86400

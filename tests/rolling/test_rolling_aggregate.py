@@ -6,7 +6,7 @@ import pytest
 
 from shardsmith.rolling import RollingCollections
 from shardsmith.rolling.queries import match_filter, range_filter
-from shardsmith.spec.model import IndexSpec
+from shardsmith.topology.model import IndexSpec
 from shardsmith.workload import generate_messages
 
 INDEXES = (IndexSpec(keys=(("uuid", 1),), unique=True), IndexSpec(keys=(("timestamp", -1),)),

@@ -7,7 +7,7 @@ from pymongo import AsyncMongoClient
 
 from shardsmith.errors import ShardsmithError
 from shardsmith.rolling import AsyncRollingCollections, RollingCollections
-from shardsmith.spec.model import IndexSpec
+from shardsmith.topology.model import IndexSpec
 from shardsmith.workload import generate_messages
 
 INDEXES = (IndexSpec(keys=(("uuid", 1),), unique=True), IndexSpec(keys=(("timestamp", -1),)))

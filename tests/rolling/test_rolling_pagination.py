@@ -7,7 +7,7 @@ from bson import ObjectId
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from shardsmith.rolling import RollingCollections
-from shardsmith.spec.model import IndexSpec
+from shardsmith.topology.model import IndexSpec
 
 MONTH_STARTS = [datetime(2024, 11, 1), datetime(2024, 12, 1), datetime(2025, 1, 1), datetime(2025, 2, 1),
                 datetime(2025, 3, 1), datetime(2025, 4, 1)]

@@ -15,7 +15,7 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from shardsmith.rolling import AsyncRollingCollections, RollingCollections
-from shardsmith.spec.model import IndexSpec
+from shardsmith.topology.model import IndexSpec
 
 INDEXES = (IndexSpec(keys=(("uuid", 1),), unique=True), IndexSpec(keys=(("timestamp", -1),)))
 EXPECTED_INDEXES = {"_id_", "uuid_1", "timestamp_-1"}

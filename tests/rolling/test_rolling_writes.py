@@ -10,7 +10,7 @@ from pymongo import monitoring
 
 from shardsmith.errors import ShardsmithError
 from shardsmith.rolling import RollingCollections
-from shardsmith.spec.model import IndexSpec
+from shardsmith.topology.model import IndexSpec
 
 INDEXES = (IndexSpec(keys=(("uuid", 1),), unique=True), IndexSpec(keys=(("timestamp", -1),)),
            IndexSpec(keys=(("costUsd", 1),), sparse=True, name="cost_sparse"),
@@ -164,7 +164,7 @@ def test_concurrent_processes_share_months_without_errors(replset, database):
 
 
 def test_from_topology_uses_the_declared_index_set(database):
-    from shardsmith.spec import parse_topology
+    from shardsmith.topology import parse_topology
     spec = parse_topology(f"""
 name: t
 replica_set: {{name: rs0, members: 1}}

@@ -9,7 +9,7 @@ import pytest
 
 from shardsmith.binaries import bundled_bin_dir, resolve_binaries
 from shardsmith.errors import ShardsmithError
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 
 
 def topology(version="6.0", binaries="auto", routers=True):

@@ -16,7 +16,7 @@ from shardsmith.dataplan.diff import diff
 from shardsmith.dataplan.layout import hashed_split_points
 from shardsmith.dataplan.observe import Observed
 from shardsmith.dataplan.versions import parse_version
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "observed"
 SPEC_TEXT = (FIXTURES / "spec.yaml").read_text()

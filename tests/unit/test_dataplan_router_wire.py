@@ -16,7 +16,7 @@ from shardsmith.dataplan import apply, connect, make_plan
 from shardsmith.dataplan.apply import apply_plan
 from shardsmith.dataplan.layout import hashed_split_points
 from shardsmith.errors import ShardsmithError
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from tests.dataplan import scenarios
 from tests.dataplan.played_router import played_router
 from tests.dataplan.scenarios import chunk_counts, sharding_entry, topology

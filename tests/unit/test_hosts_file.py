@@ -13,7 +13,7 @@ from shardsmith import hosts_file
 from shardsmith.cli_hosts import tasks
 from shardsmith.errors import ShardsmithError
 from shardsmith.hosts_file import HostsBlock, cluster_block
-from shardsmith.spec import SpecError, parse_topology
+from shardsmith.topology import SpecError, parse_topology
 
 ORIGINAL = "127.0.0.1 localhost\n# a comment someone wrote\n::1 localhost ip6-localhost\n10.0.0.5  build-box\n"
 EXPOSED = """

@@ -10,7 +10,7 @@ import pytest
 
 from shardsmith.render import write_compose_files
 from shardsmith.render.compose import render_compose
-from shardsmith.spec import load_topology, parse_topology
+from shardsmith.topology import load_topology, parse_topology
 from tests.plugin import tools
 
 REPO = Path(__file__).resolve().parents[2]

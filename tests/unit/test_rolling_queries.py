@@ -58,7 +58,7 @@ def test_bad_pipelines_are_errors(bad):
 
 def test_only_monthly_families_and_named_prefixes():
     from shardsmith.rolling.core import RollingCore
-    from shardsmith.spec.model import RollingSpec
+    from shardsmith.topology.model import RollingSpec
 
     assert RollingCore(None, RollingSpec(prefix="messages")).prefix == "messages"
     with pytest.raises(ShardsmithError, match="period 'weekly'"):

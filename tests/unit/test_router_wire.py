@@ -8,7 +8,7 @@ from pymongo.errors import OperationFailure
 
 from shardsmith.backends.base import Endpoint
 from shardsmith.bootstrap import add_shards
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos
 
 SPEC = """

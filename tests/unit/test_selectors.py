@@ -6,7 +6,7 @@ import pytest
 
 from shardsmith.errors import ShardsmithError
 from shardsmith.selectors import select
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 
 SPEC = """
 name: sel

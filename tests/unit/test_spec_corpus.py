@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.spec import SpecError, load_topology
+from shardsmith.topology import SpecError, load_topology
 from tests.unit.specs.corpus import CASES, case_names, reported_lines, table
 
 EXPECTED = table()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shardsmith.spec import parse_topology
+from shardsmith.topology import parse_topology
 
 SHARDED = """
 name: ports

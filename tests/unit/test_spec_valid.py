@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shardsmith.spec import SpecError, load_topology, parse_topology
+from shardsmith.topology import SpecError, load_topology, parse_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN_EXAMPLE = Path("/work/shared/design/topology-example.yaml")

@@ -1,6 +1,6 @@
 """The validated, immutable topology: what the rest of Shardsmith reads.
 
-Nothing here parses or checks; `shardsmith.spec.build_topology` builds these from
+Nothing here parses or checks; `shardsmith.topology.build_topology` builds these from
 YAML only after every rule passed.
 """
 
