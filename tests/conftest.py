@@ -9,10 +9,15 @@ import pytest
 
 
 
+# Below the kernel's ephemeral range (32768-60999), where any client socket
+# could take a port between our probe and mongod's bind.
+PORT_RANGE = (20000, 32768)
+
+
 def free_port_block(count: int) -> int:
     """A base port with `count` consecutive free ports on 127.0.0.1."""
     for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - count)
         if all(_is_free(port) for port in range(base, base + count)):
             return base
     raise RuntimeError(f"no block of {count} free ports found")
