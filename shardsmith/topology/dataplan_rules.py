@@ -94,9 +94,56 @@ def _check_timeseries(spec, path, indexes, problems: Problems) -> None:
     if spec.presplit:
         problems.add(path + ("presplit",), "time-series collections cannot be pre-split (their chunks cannot be split or moved by hand)")
     for i, index in enumerate(indexes):
-        if index.unique:
-            problems.add(path + ("indexes",), f"unique index {dict(index.keys)} at {_where_index(problems, spec.index_set, i)}: "
-                                              "time-series collections support no unique indexes")
+        for reason in timeseries_index_refusals(index, ts):
+            problems.add(path + ("indexes",), f"index {_shown(index.keys)} at {_where_index(problems, spec.index_set, i)}: {reason}")
+
+
+def timeseries_index_refusals(index, ts) -> list[str]:
+    """Why createIndexes on a time-series collection (MongoDB 6.0) refuses `index`; [] when it takes it.
+
+    From MongoDB 6.0's "Time Series Collection Limitations" page
+    (https://www.mongodb.com/docs/v6.0/core/timeseries/timeseries-limitations/,
+    secondary indexes) and the server's checks that enforce it
+    (src/mongo/db/timeseries/timeseries_commands_conversion_helper.cpp,
+    makeTimeseriesCreateIndexesCommand; timeseries_index_schema_conversion_functions.cpp,
+    createBucketsSpecFromTimeseriesSpec): no text, unique or TTL indexes;
+    sparse only on the time and meta fields; the timeField only ascending or
+    descending; a measurement field only ascending, descending or 2dsphere
+    (the metaField and its subfields take any type). Each case is checked
+    against a real mongod 6.0.5 in tests/integration/test_timeseries_index_rules.py.
+    """
+    def is_meta(field: str) -> bool:
+        return bool(ts.meta_field) and (field == ts.meta_field or field.startswith(ts.meta_field + "."))
+
+    reasons = []
+    if any(direction == "text" for _, direction in index.keys):
+        reasons.append("text indexes are not supported on time-series collections")
+    if index.unique:
+        reasons.append("unique indexes are not supported on time-series collections")
+    if index.expire_after is not None:
+        reasons.append("TTL indexes (expire_after on an index) are not supported on time-series collections; "
+                       "give the collection timeseries.expire_after instead")
+    measurements = [field for field, _ in index.keys if field != ts.time_field and not is_meta(field)]
+    if index.sparse and measurements:
+        meta = f" or the metaField ({ts.meta_field})" if ts.meta_field else ""
+        reasons.append(f"sparse indexes on a time-series collection are supported on the timeField ({ts.time_field})"
+                       f"{meta} only, not on measurement fields ({', '.join(measurements)})")
+    for field, direction in index.keys:
+        if direction == "text" or is_meta(field):
+            continue
+        if field == "$**" or field.endswith(".$**"):
+            reasons.append(f"wildcard indexes ({field}) are not supported on time-series collections")
+        elif field == ts.time_field and direction not in (1, -1):
+            reasons.append(f"the timeField {field!r} of a time-series collection can only be indexed ascending (1) "
+                           f"or descending (-1), not {direction!r}")
+        elif field != ts.time_field and direction not in (1, -1, "2dsphere"):
+            reasons.append(f"a time-series collection's measurement field ({field!r}) can only be indexed 1, -1 or "
+                           f"2dsphere, not {direction!r}")
+    return reasons
+
+
+def _shown(keys) -> str:
+    return "{" + ", ".join(f"{field}: {direction}" for field, direction in keys) + "}"
 
 
 def _check_zones(spec, path, problems: Problems) -> None:
