@@ -11,7 +11,8 @@ STATE_STYLES = {"PRIMARY": "bold green", "SECONDARY": "green", "ARBITER": "cyan"
 
 
 def print_json(data) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    """Keys in the order the data holds them: an index key or a shard key in key order is its meaning."""
+    print(json.dumps(data, indent=2, default=str))
 
 
 def status_table(statuses) -> Table:

@@ -38,7 +38,7 @@ def usage_table(rows) -> Table:
     for column in ("collection", "index", "key", "ops", "since", "member", "flag"):
         table.add_column(column, justify="right" if column == "ops" else "left")
     for r in rows:
-        key = ", ".join(f"{k}: {v}" for k, v in r.key.items())
+        key = key_text(r.key)
         since = f"{r.since:%Y-%m-%d %H:%M}" if r.since else "-"
         flag = f"[{FLAG_STYLES[r.flag]}]{r.flag}[/]" if r.flag else ""
         table.add_row(f"{r.database}.{r.collection}", r.index, key, f"{r.ops:,}", since, r.host, flag)
@@ -52,3 +52,29 @@ def compact_table(results) -> Table:
     for r in results:
         table.add_row(r.member, f"{r.database}.{r.collection}", human_bytes(r.bytes_freed), "yes" if r.forced else "")
     return table
+
+
+def key_text(key: dict) -> str:
+    """An index key in its own order: {type: 1, timestamp: -1} reads `type: 1, timestamp: -1`."""
+    return ", ".join(f"{field}: {direction}" for field, direction in key.items())
+
+
+def index_cost_table(costs) -> Table:
+    """Each index's bytes against its collection's data; wildcard text indexes flagged with their write cost."""
+    table = Table(header_style="bold", title="index cost")
+    for column in ("collection", "index", "key", "size", "vs data", "warning"):
+        table.add_column(column, justify="right" if column in ("size", "vs data") else "left", overflow="fold")
+    for c in costs:
+        share = c.share
+        warning = ""
+        if c.warning:
+            warning = "[bold yellow]wildcard text[/]" + (f": inserts {c.write_cost.ratio:.1f}x as long" if c.write_cost else "")
+        table.add_row(c.namespace, c.index, key_text(c.key), "not built" if c.size is None else human_bytes(c.size),
+                      "-" if share is None else f"{share:.0%}", warning)
+    return table
+
+
+def index_cost_warnings(costs) -> list[str]:
+    """One line per flagged index: what it is, why it costs, what was measured."""
+    return [f"{c.namespace} index {c.index} ({key_text(c.key)}): {c.warning}"
+            + (f"; {c.write_cost.describe()}" if c.write_cost else "") for c in costs if c.warning]

@@ -7,7 +7,7 @@ indexed); `measurements` is left out because only a full count can give it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from pymongo.database import Database
 
@@ -25,6 +25,11 @@ class CollectionStorage:
     index_size: int
     indexes: int
     free_storage: int = 0
+    index_sizes: dict = field(default_factory=dict)  # index name -> bytes, in the server's order
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.database}.{self.collection}"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,9 +52,13 @@ def collection_storage(db: Database, name: str, kind: str) -> CollectionStorage:
         documents = int(sum(s.get("timeseries", {}).get("bucketCount", 0) for s in stats))
     else:
         documents = total("count")
+    index_sizes: dict[str, int] = {}
+    for each in stats:
+        for index, size in (each.get("indexSizes") or {}).items():
+            index_sizes[index] = index_sizes.get(index, 0) + int(size)
     return CollectionStorage(db.name, name, kind, documents, total("size"), total("storageSize"),
                              total("totalIndexSize"), max((s.get("nindexes") or 0) for s in stats) if stats else 0,
-                             total("freeStorageSize"))
+                             total("freeStorageSize"), index_sizes)
 
 
 def database_storage(db: Database, names: list[str] | None = None) -> list[CollectionStorage]:

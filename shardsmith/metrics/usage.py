@@ -14,6 +14,7 @@ from datetime import datetime
 from pymongo.database import Database
 
 from ..errors import ShardsmithError
+from .indexcost import spec_key
 from .storage import user_collections
 
 RARELY = 100  # operations; the seeds' "unused" threshold
@@ -54,6 +55,7 @@ def index_usage(db: Database, names: list[str] | None = None, *, rarely: int = R
             continue
         for stat in db[name].aggregate([{"$indexStats": {}}]):
             ops = int(stat["accesses"]["ops"])
-            rows.append(IndexUsage(db.name, name, stat["name"], dict(stat["key"]), ops, stat["accesses"].get("since"),
+            key = spec_key(stat["spec"]) if "spec" in stat else dict(stat["key"])  # text: {$**: text}, not {_fts, _ftsx}
+            rows.append(IndexUsage(db.name, name, stat["name"], key, ops, stat["accesses"].get("since"),
                                    stat.get("shard") or stat.get("host", ""), flag_for(stat["name"], ops, rarely)))
     return sorted(rows, key=lambda r: (r.collection, r.index, r.host))

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import bson
 import pytest
+from rich.console import Console
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.metrics import compact, database_storage, index_usage, totals
+from shardsmith.metrics import compact, database_storage, index_costs, index_usage, totals
 from shardsmith.metrics.chart import storage_chart
+from shardsmith.metrics.report import index_cost_table, index_cost_warnings, usage_table
+from shardsmith.workload import generate_messages
 from tests.crash.cli import run
 from tests.crash.months import fresh_database
 
@@ -113,3 +116,57 @@ def test_tasks_print_tables_json_and_the_chart(db, replset, spec, tmp_path, caps
     assert code == 0 and json.loads(out)["compacted"][0]["collection"] == "plain"
     code, _, err = run(capsys, "compact", "plain,ghost", spec, "--uri", uri)
     assert code == 2 and "no collection ghost" in err and "Traceback" not in err
+
+
+def chat(db):
+    """Generated messages with a compound index (key order type, timestamp) and a wildcard text index."""
+    db.chat.create_index([("type", 1), ("timestamp", -1)])
+    db.chat.create_index([("$**", "text")])
+    db.chat.insert_many(list(generate_messages(2000, seed=4)))
+    db.client.admin.command("fsync")  # a checkpoint: the sizes stop moving
+
+
+def scratch_left(db) -> list[str]:
+    return [name for name in db.list_collection_names() if name.startswith("shardsmith_scratch_")]
+
+
+def test_index_costs_give_each_index_its_bytes_against_the_data_and_measure_wildcard_text(db):
+    chat(db)
+    stats = db.command("collStats", "chat")  # the server's own figures, read apart from the code under test
+    costs = {c.index: c for c in index_costs(db)}
+    assert set(costs) == {"_id_", "type_1_timestamp_-1", "$**_text"}
+    for name, cost in costs.items():
+        assert (cost.namespace, cost.size, cost.data_size) == (f"{db.name}.chat", stats["indexSizes"][name], stats["size"])
+        assert cost.as_dict()["size_vs_data"] == round(stats["indexSizes"][name] / stats["size"], 3)
+    assert list(costs["type_1_timestamp_-1"].key.items()) == [("type", 1), ("timestamp", -1)]
+    text = costs["$**_text"]
+    assert text.key == {"$**": "text"} and "wildcard text index" in text.warning
+    assert text.write_cost.documents == 500 and text.write_cost.ratio > 1.2, text.write_cost
+    assert not costs["type_1_timestamp_-1"].warning and costs["type_1_timestamp_-1"].write_cost is None
+    assert scratch_left(db) == []
+    unmeasured = {c.index: c for c in index_costs(db, ["chat"], measure=False)}
+    assert unmeasured["$**_text"].warning and unmeasured["$**_text"].write_cost is None
+    [line] = index_cost_warnings(costs.values())
+    assert line.startswith(f"{db.name}.chat index $**_text ($**: text): wildcard text index") and "x as long" in line
+
+
+def test_index_cost_table_shows_sizes_shares_and_the_measured_warning(db):
+    chat(db)
+    console = Console(width=200, record=True)
+    console.print(index_cost_table(index_costs(db)))
+    table = console.export_text()
+    assert "type: 1, timestamp: -1" in table and "$**: text" in table
+    assert "wildcard text: inserts" in table and "x as long" in table
+
+
+def test_index_keys_keep_their_order_in_the_indexes_json_and_table(db, replset, spec, capsys):
+    db.ordered.create_index([("type", 1), ("timestamp", -1)])
+    db.ordered.create_index([("$**", "text")])
+    code, out, err = run(capsys, "indexes", spec, "--uri", replset.uri(), "--json")
+    assert code == 0, err
+    keys = {r["index"]: r["key"] for r in json.loads(out)["indexes"]}
+    assert list(keys["type_1_timestamp_-1"].items()) == [("type", 1), ("timestamp", -1)]
+    assert keys["$**_text"] == {"$**": "text"}
+    console = Console(width=200, record=True)
+    console.print(usage_table(index_usage(db)))
+    assert "type: 1, timestamp: -1" in console.export_text()
