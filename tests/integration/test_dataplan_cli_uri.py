@@ -54,6 +54,8 @@ def test_plan_and_apply_by_uri_on_a_cluster_we_did_not_create(outside, tmp_path,
 
     code, out, _ = run(capsys, "plan", str(spec), "--uri", outside)
     assert code == 0 and "nothing to do: the target matches the spec" in out
+    code, out, _ = run(capsys, "apply", str(spec), "--uri", outside)
+    assert code == 0 and "nothing to do: the target matches the spec" in out and "0 step(s) done" not in out
     code, out, _ = run(capsys, "apply", str(spec), "--uri", outside, "--json")
     assert code == 0 and json.loads(out)["outcomes"] == []
 
@@ -69,3 +71,39 @@ def test_refusals_exit_2_with_the_explanation_and_change_nothing(outside, tmp_pa
     assert code == 2 and "nothing was changed" in err and "Traceback" not in err
     with MongoClient(outside) as client:
         assert client.staging_refused.list_collection_names() == ["events"]
+
+
+def test_a_plan_that_only_refuses_does_not_say_nothing_to_do(outside, tmp_path, capsys):
+    with MongoClient(outside) as client:
+        client.staging_only_refused.events.insert_one({"at": 1})
+    spec = tmp_path / "refused.yaml"
+    spec.write_text(SPEC.replace("staging_app", "staging_only_refused").split("      orders:")[0])
+    code, out, _ = run(capsys, "plan", str(spec), "--uri", outside)
+    assert code == 2 and "cannot turn it into a time-series collection in place" in out
+    assert "nothing to do" not in out
+
+
+def test_apply_on_a_replica_set_says_why_the_shard_key_was_not_applied(outside, tmp_path, capsys):
+    spec = tmp_path / "sharded.yaml"
+    spec.write_text(SPEC.replace("staging_app", "staging_notes").replace(
+        "      orders:\n", "      orders:\n        shard_key: {customer: hashed}\n"))
+    code, out, err = run(capsys, "apply", str(spec), "--uri", outside)
+    assert code == 0, err
+    assert "note: staging_notes.orders: the target is a replset; shard key {customer: hashed} is applied only " \
+           "through a mongos" in " ".join(out.split())
+    code, out, _ = run(capsys, "apply", str(spec), "--uri", outside)
+    assert "nothing to do" in out and "shard key {customer: hashed} is applied only" in " ".join(out.split())
+
+
+def test_a_time_series_index_set_the_server_refuses_stops_plan_and_apply_at_the_spec(outside, tmp_path, capsys):
+    spec = tmp_path / "tstext.yaml"
+    spec.write_text(SPEC.replace("staging_app", "staging_tstext").replace(
+        "granularity: minutes, expire_after: 7d}\n", "granularity: minutes, expire_after: 7d}\n        indexes: events\n")
+        + "  events:\n    - {keys: {source: 1, at: -1}}\n    - {keys: {message: text}}\n")
+    for command in ("plan", "apply"):
+        code, _, err = run(capsys, command, str(spec), "--uri", outside)
+        assert code == 2 and "Traceback" not in err
+        assert f"{spec}:8 databases.staging_tstext.collections.events.indexes: index {{message: text}} at " \
+               "index_sets.events[1] (line 16): text indexes are not supported on time-series collections" in err
+    with MongoClient(outside) as client:
+        assert "staging_tstext" not in client.list_database_names()

@@ -148,3 +148,42 @@ def test_index_set_create_report_then_prune(database):
     assert set(found) == {"_id_", "customer_1_at_-1", "uuid_1", "note_text", "expiresAt_1"}
     assert found["uuid_1"]["unique"] is True
     assert make_plan(spec, client, prune=True).empty
+
+
+def test_index_costs_of_the_spec_sum_a_rolling_family_and_flag_wildcard_text(database):
+    from rich.console import Console
+
+    from shardsmith.dataplan.costs import index_costs
+    from shardsmith.dataplan.report import plan_dict, print_plan
+    from shardsmith.rolling import RollingCollections
+    from shardsmith.workload import generate_messages
+
+    client, db = database
+    text = (f"name: dp\nreplica_set: {{members: 1}}\ndatabases:\n  {db}:\n    collections:\n"
+            "      notes: {indexes: chat}\n    rolling:\n      chat: {period: monthly, indexes: chat}\n"
+            "index_sets:\n  chat:\n    - {keys: {type: 1, timestamp: -1}}\n    - {keys: {\"$**\": text}}\n")
+    spec = parse_topology(text, f"{db}.yaml")
+    RollingCollections.from_topology(client[db], spec, "chat").insert_many(list(generate_messages(600, months=2, seed=2)))
+    client.admin.command("fsync")
+    months = sorted(n for n in client[db].list_collection_names() if n.startswith("chat_"))
+    stats = [client[db].command("collStats", name) for name in months]
+    costs = index_costs(spec, client)
+    assert [(c.namespace, c.index) for c in costs] == [
+        (f"{db}.notes", "type_1_timestamp_-1"), (f"{db}.notes", "$**_text"),
+        (f"{db}.chat_YYYY_MM (2 months)", "type_1_timestamp_-1"), (f"{db}.chat_YYYY_MM (2 months)", "$**_text")]
+    notes_compound, notes_text, family_compound, family_text = costs
+    assert notes_compound.size is None and notes_compound.data_size == 0  # not created yet: not built
+    assert family_compound.size == sum(s["indexSizes"]["type_1_timestamp_-1"] for s in stats)
+    assert family_text.data_size == sum(s["size"] for s in stats)
+    assert list(family_compound.key) == ["type", "timestamp"] and family_text.key == {"$**": "text"}
+    assert family_text.warning and family_text.write_cost.ratio > 1.2
+    assert notes_text.write_cost is family_text.write_cost  # one measurement per database and index set
+    assert not [n for n in client[db].list_collection_names() if n.startswith("shardsmith_scratch_")]
+
+    plan = make_plan(spec, client)
+    assert plan_dict(plan, costs)["index_costs"][3]["write_cost"]["ratio"] == round(family_text.write_cost.ratio, 2)
+    console = Console(width=250, record=True)
+    print_plan(plan, console, costs)
+    shown = console.export_text()
+    assert "not built" in shown and "wildcard text: inserts" in shown
+    assert f"warning {db}.chat_YYYY_MM (2 months) index $**_text ($**: text): wildcard text index" in shown
