@@ -18,6 +18,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import per_shard, placement, skew
 from .profile import frequencies, monotonicity, monotonicity_sample
@@ -69,6 +70,7 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
     if documents == 0:
         raise ShardsmithError(f"{collection.full_name} is empty (or does not exist)",
                               hint="analyze a collection that holds the data you mean to shard")
+    check_key_fields(collection, keys)
     head = [{"$sample": {"size": sample}}] if sample else []
     recent = max(1, math.ceil(recent_share * min(documents, sample or documents)))
     mono_sample = monotonicity_sample(documents, sample)

@@ -20,6 +20,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import skew
 from .profile import frequencies, monotonicity, monotonicity_sample
@@ -46,6 +47,7 @@ def run_experiment(client, source, keys: list[CandidateKey], *, queries: list[Qu
     if left:
         raise ShardsmithError(f"{lab_database} already holds {left} (kept by an earlier experiment?)",
                               hint=f"drop them (db.getSiblingDB('{lab_database}').dropDatabase()) and run again")
+    check_key_fields(source, keys)
     docs = sample_documents(source, keys, queries)
     results = []
     try:

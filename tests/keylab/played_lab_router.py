@@ -110,6 +110,8 @@ class LabRouter:
             return self._cursor(ns, [{"shard": s, "storageStats": {"count": n, "size": 100 * n}} for s, n in self._split(ns)])
         if db == "config":  # chunks per shard
             return self._cursor(ns, [{"_id": s, "n": 2} for s in SHARDS])
+        if "$facet" in stages and "present" in doc["pipeline"][stages.index("$facet")]["$facet"]:
+            return self._cursor(ns, [self._fields_present(doc["pipeline"][stages.index("$facet")]["$facet"])])
         if "$facet" in stages:  # cardinality
             return self._cursor(ns, [{"distinct": [{"n": SOURCE_DOCS}], "top": [{"_id": Int64(7), "n": 1, "value": "s0"}]}])
         if "$setWindowFields" in stages:  # monotonicity sums of ranks 1..5 against themselves: rho = 1
@@ -119,6 +121,17 @@ class LabRouter:
             return self._cursor(ns, [{"sessionId": d["sessionId"], "timestamp": d["timestamp"], "__hash_sessionId": Int64(i)}
                                      for i, d in enumerate(source_docs())])
         return self._cursor(ns, [])
+
+    @staticmethod
+    def _fields_present(facet):
+        """The key-field check: per asked field ({$max: {$ne: [{$type: "$f"}, "missing"]}}), whether a source
+        document has it ($type is "missing" for an absent field), and the top-level field names seen."""
+        docs = source_docs()
+        asked = {out: spec["$max"]["$ne"][0]["$type"][1:] for out, spec in facet["present"][0]["$group"].items()
+                 if isinstance(spec, dict) and "$max" in spec}
+        present = {out: any(name in d for d in docs) for out, name in asked.items()}
+        return {"present": [{"_id": None, "sampled": len(docs), **present}],
+                "fields": [{"_id": name} for name in sorted({k for d in docs for k in d})]}
 
     def _split(self, ns):
         total = self.sharded[ns]["docs"]

@@ -98,3 +98,30 @@ def test_bad_arguments_change_nothing_and_say_what_to_do(messages_collection):
         analyze(messages_collection, [parse_key("{a: 1}")], 0)
     with pytest.raises(ShardsmithError, match="is empty"):
         analyze(messages_collection.database["nothing_here"], [parse_key("{a: 1}")], 4)
+
+
+def test_a_key_naming_a_field_no_document_has_is_an_error_with_a_suggestion(messages_collection):
+    with pytest.raises(ShardsmithError) as raised:
+        analyze(messages_collection, [parse_key("{sessionId: hashed}"), parse_key("{sesionId: 1, timestamp: 1}")], 4)
+    assert raised.value.what == (f"candidate key {{sesionId: 1, timestamp: 1}}: none of 1,000 sampled documents of "
+                                 f"{messages_collection.full_name} has a field 'sesionId'")
+    assert raised.value.hint.startswith("did you mean 'sessionId'? fields in the sample: _id, costUsd, model")
+    with pytest.raises(ShardsmithError, match="has a field 'region'") as unlike:
+        analyze(messages_collection, [parse_key("{region: 1}")], 4)
+    assert "did you mean" not in unlike.value.hint
+
+
+def test_the_chart_carries_the_figures_each_verdict_rests_on(report, tmp_path):
+    from shardsmith.keylab.chart import chart_keys, report_chart
+
+    keys = {key.label: key for key in chart_keys(report)}
+    ts = keys["{timestamp: 1}"]
+    assert ts.rating == "poor" and ts.hotspot_share == result(report, "{timestamp: 1}").hotspot["share"] >= 0.99
+    assert ts.shard_docs == (5000, 5000, 5000, 5000)  # even history: only the hotspot panel shows the problem
+    assert dict(keys["{sessionId: hashed}"].targeting) == {
+        q["query"]: q["mean_shards"] for q in result(report, "{sessionId: hashed}").targeting}
+    path = report_chart(report, tmp_path / "keys.png")
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert height > 1000 and width > 700  # three panels stacked (one panel was 495 px tall), a bar group per key

@@ -31,7 +31,8 @@ def test_each_key_is_sharded_loaded_measured_explained_then_dropped(version, dis
     server_analysis = ["analyzeShardKey"] if version.startswith("7") else []
     per_key = (["shardCollection", "find", "insert", "aggregate", "find", "aggregate"] + ["explain"] * SOURCE_DOCS * 2
                + ["aggregate", "aggregate"] + server_analysis)
-    assert router.names == ["buildInfo", "listShards", "listCollections", "aggregate"] + per_key * 2 + ["drop", "drop"]
+    assert router.names == ["buildInfo", "listShards", "listCollections", "aggregate", "aggregate"] + per_key * 2 + [
+        "drop", "drop"]  # the key-field check, then the documents for the query mix
     assert router.commands("shardCollection") == [{"shardCollection": ns, "key": k.as_document()} for ns, k in zip(COPIES, KEYS)]
     measured = [doc for doc in router.commands("aggregate") if next(iter(doc["pipeline"][0])) == distribution]
     assert len(measured) == 2
@@ -51,6 +52,15 @@ def test_each_key_is_sharded_loaded_measured_explained_then_dropped(version, dis
     assert [q["max_shards"] for q in hashed["targeting"]] == [1, 2]  # as the router explained it
     assert [q["max_shards"] for q in ranged["targeting"]] == [2, 2]
     assert ("analyze_shard_key" in hashed) == bool(server_analysis)
+
+
+def test_a_misspelt_key_field_is_refused_before_any_copy_is_made():
+    with played_lab_router("7.0.12") as router:
+        client = MongoClient(router.uri, serverSelectionTimeoutMS=3000)
+        with pytest.raises(ShardsmithError, match="has a field 'sesionId'") as raised:
+            run_experiment(client, client["app"]["messages"], [parse_key("{sesionId: hashed}")])
+    assert "did you mean 'sessionId'?" in raised.value.hint
+    assert "shardCollection" not in router.names and "insert" not in router.names
 
 
 def test_left_over_copies_are_refused_before_any_write():
