@@ -37,5 +37,5 @@ def _environment(folder: str) -> jinja2.Environment:
     return env
 
 
-def render_template(name: str, **context) -> str:
-    return _environment(str(templates_dir())).get_template(name).render(**context)
+def render_template(template: str, /, **context) -> str:
+    return _environment(str(templates_dir())).get_template(template).render(**context)

@@ -112,13 +112,9 @@ class RollingCore:
     @classmethod
     def from_topology(cls, database, topology, prefix: str, **options):
         """The rolling family `prefix` of `database` as the spec declares it, with its index set."""
-        for db in topology.databases:
-            for rolling in db.rolling:
-                if db.name == database.name and rolling.prefix == prefix:
-                    indexes = topology.index_set(rolling.index_set) if rolling.index_set else ()
-                    return cls(database, rolling, indexes=indexes, **options)
-        raise ShardsmithError(f"no rolling collections {prefix!r} in database {database.name!r} of {topology.source}",
-                              hint="declare them under databases.<db>.rolling in the topology")
+        rolling = topology.rolling_family(database.name, prefix)
+        indexes = topology.index_set(rolling.index_set) if rolling.index_set else ()
+        return cls(database, rolling, indexes=indexes, **options)
 
     # -- plans ----------------------------------------------------------------------------------
 

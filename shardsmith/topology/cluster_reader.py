@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .fields import Fields, type_name
-from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet,
+from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role,
                     Router, StorageSettings)
 from .problems import Problems
 
@@ -101,7 +101,7 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
     name = fields.str("name", default_name, required=default_name is None) or f"set{len(where)}"
     if not SET_NAME.match(name):
         problems.add(fields.at("name"), f"{name!r} may hold only letters, digits, '-' and '_'")
-    raw = fields.data.get("members", 1 if role == "standalone" else 3)
+    raw = fields.data.get("members", 1 if role is Role.STANDALONE else 3)
     if isinstance(raw, bool) or not isinstance(raw, (int, list)):
         problems.add(fields.at("members"), f"must be a member count or a list of members, not {type_name(raw)}")
         raw = 1

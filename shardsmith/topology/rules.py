@@ -8,7 +8,7 @@ The data-plan half lives in dataplan_rules.py.
 from __future__ import annotations
 
 from .cluster_reader import MAX_MEMBERS
-from .model import Topology
+from .model import Role, Topology
 from .problems import Problems
 from .yamlpos import format_path
 
@@ -38,9 +38,9 @@ def check_replica_sets(topology: Topology, problems: Problems, where: dict) -> N
 def check_member(member, role, problems: Problems, where: dict) -> None:
     path, explicit = where[id(member)]
     priority_path = path + ("priority",) if "priority" in explicit else path
-    if member.arbiter and role == "configsvr":
+    if member.arbiter and role is Role.CONFIGSVR:
         problems.add(path + ("arbiter",), "config-server replica sets cannot have arbiters")
-    if member.secondary_delay and role == "configsvr":
+    if member.secondary_delay and role is Role.CONFIGSVR:
         problems.add(path + ("secondary_delay",), "config-server replica sets cannot have delayed members")
     if member.priority > 0:
         for flag, why in ((member.arbiter, "an arbiter"), (member.hidden, "a hidden member"),

@@ -136,7 +136,7 @@ def test_status_reports_states_and_pids_as_json_and_as_a_table(cli):
         assert runs_from(member["pid"], cli.state_dir / name.replace(".", "-"))
         assert member["role"] == "replset" and member["set_name"] == "rs0"
         assert member["lag_seconds"] is None or member["lag_seconds"] >= 0
-    table = run_cli("inv", "-r", str(REPO), "status", cli.spec, cwd=cli.folder)  # `inv` serves the same tasks
+    table = run_cli("inv", "-r", str(REPO), "status", "--topology", cli.spec, cwd=cli.folder)  # `inv` serves the same tasks
     assert table.returncode == 0, table.stderr
     for name in MEMBERS:
         assert name in table.stdout and str(status[name]["pid"]) in table.stdout

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 import shardsmith
-from shardsmith.cli import program
+from shardsmith.cli import main
 from tests.conftest import free_port_block
 from tests.unit.specs.corpus import CASES, case_names, reported_lines, table
 
@@ -89,7 +89,7 @@ def test_every_corpus_spec_exits_2_through_the_cli(name, spec_dir, capsys, monke
     # A spec that loads (warnings only) goes to `destroy`, which refuses without --yes: still nothing happens.
     task = ["up", name] if errors else ["destroy", name]
     with pytest.raises(SystemExit) as exited:
-        program.run(["shardsmith", *task])
+        main(task)
     assert exited.value.code == 2
     out = capsys.readouterr()
     if errors:
@@ -110,8 +110,9 @@ def test_every_corpus_spec_exits_2_through_the_cli(name, spec_dir, capsys, monke
 ])
 def test_installed_commands_exit_2_with_the_problems(command, name, spec_dir):
     folder = spec_dir(name)
-    prefix = [command, "-r", str(REPO)] if command == "inv" else [command]
-    result = run_cli(*prefix, "up", name, cwd=folder)
+    # the topology is positional for `shardsmith` and a flag for `inv` (Invoke positionals are required)
+    argv = [command, "-r", str(REPO), "up", "--topology", name] if command == "inv" else [command, "up", name]
+    result = run_cli(*argv, cwd=folder)
     assert result.returncode == 2, result.stderr
     assert_reports(result.stderr, name)
     assert result.stdout == ""

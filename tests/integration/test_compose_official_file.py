@@ -27,11 +27,11 @@ import docker
 import pytest
 from docker.errors import NotFound
 from pymongo import MongoClient, WriteConcern
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import OperationFailure
 
 from shardsmith.render import write_compose_files
 from shardsmith.topology import parse_topology
-from shardsmith.wait import poll
+from shardsmith.wait import Deadline, poll
 from tests.conftest import free_port_block
 from tests.official_standin import standin_image
 
@@ -158,8 +158,8 @@ def set_state(replica_set) -> dict:
             states = sorted(m["stateStr"] for m in status["members"])
             return status if states == ["PRIMARY"] + ["SECONDARY"] * (len(states) - 1) else None
 
-        status = poll(settled, timeout=60, what=f"{replica_set.name}: one primary, the rest secondaries",
-                      retry_on=(PyMongoError,))
+        status = poll(settled, until=Deadline.after(60), what=f"{replica_set.name}: one primary, the rest secondaries",
+                      transient=lambda error: True)  # any driver error: not up yet
     return {"hosts": [m["host"] for m in config["members"]], "version": config["version"],
             "term": config.get("term"), "configsvr": config.get("configsvr", False),
             "primary": next(m["name"] for m in status["members"] if m["stateStr"] == "PRIMARY")}

@@ -12,7 +12,7 @@ import pytest
 from shardsmith.errors import ShardsmithError
 from shardsmith.metrics import compact, database_storage, index_usage, totals
 from shardsmith.metrics.chart import storage_chart
-from tests.crash.cli import run
+from tests.cli_run import run_data as run
 from tests.crash.months import fresh_database
 
 SPEC = "name: metrics\nreplica_set: {{name: rs0, members: 1}}\ndatabases:\n  {db}:\n    collections: {{}}\n"

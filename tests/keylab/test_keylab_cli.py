@@ -7,15 +7,13 @@ import json
 import pytest
 from invoke import Program
 
-from shardsmith.cli_lab import tasks
-from shardsmith.cli_parsing import TaskCollection
+from shardsmith.invoke_tasks import namespace
 
 
 def run(argv: list[str]) -> int:
-    root = TaskCollection()
-    root.add_collection(TaskCollection("lab", *tasks))
+    """Through the `inv` door: Invoke parses, the shared command runs."""
     try:
-        Program(namespace=root, binary="inv").run(["inv", *argv])
+        Program(namespace=namespace, binary="inv").run(["inv", *argv])
     except SystemExit as exc:
         return exc.code or 0
     return 0

@@ -13,7 +13,7 @@ from bson.int64 import Int64
 
 from shardsmith.dataplan.layout import hashed_split_points
 from tests.dataplan import scenarios
-from tests.dataplan.cli_run import run
+from tests.cli_run import run
 from tests.dataplan.played_router import played_router
 
 PLAN_KEYS = ["format", "target", "behaviour", "steps", "refusals", "differences", "notes"]

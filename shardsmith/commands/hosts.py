@@ -15,26 +15,17 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote_plus
 
-from invoke import task
-
-from . import hosts_file
-from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
-from .display import print_json
-from .errors import ShardsmithError
-from .render.compose import host_named_sets, reachable_ip
-
-HOSTS_HELP = {
-    "topology": TOPOLOGY_HELP,
-    "write": "install or update this cluster's block in the hosts file (needs root)",
-    "remove": "remove this cluster's block from the hosts file (needs root)",
-    "file": f"the hosts file to edit (default {hosts_file.HOSTS_FILE})",
-    "json": "print the block, the names' resolution and the connection strings as JSON",
-}
+from .. import hosts_file
+from ..display import print_json
+from ..errors import ShardsmithError
+from ..render.compose import host_named_sets
+from .common import TOPOLOGY, console, err_console, load_spec
+from .declare import Option, command
 
 
 def host_uris(topology) -> dict[str, str]:
     """Per host-named replica set: a connection string with discovery, seeded on the published ports."""
-    ip = reachable_ip(topology.deploy.bind_ip)
+    ip = topology.deploy.reachable_ip
     auth = topology.auth
     userinfo = f"{quote_plus(auth.root_user)}:<password>@" if auth.enabled else ""
     options = "&authSource=admin" if auth.enabled else ""
@@ -129,9 +120,12 @@ def print_hosts_report(report: dict) -> None:
         plain(f"{name} from the host: {uri}")
 
 
-@task(positional=["topology"], help=HOSTS_HELP)
-@user_errors
-def hosts(c, topology=None, write=False, remove=False, file=None, json=False):
+@command("hosts", TOPOLOGY,
+         Option("write", "install or update this cluster's block in the hosts file (needs root)", switch=True),
+         Option("remove", "remove this cluster's block from the hosts file (needs root)", switch=True),
+         Option("file", f"the hosts file to edit (default {hosts_file.HOSTS_FILE})"),
+         Option("json", "print the block, the names' resolution and the connection strings as JSON", switch=True))
+def hosts(topology: Optional[str], write: bool, remove: bool, file: Optional[str], json: bool) -> None:
     """Host names for members exposed on a bridge network: print the hosts-file block, --write or --remove it."""
     spec = load_spec(topology)
     path = Path(file) if file else hosts_file.HOSTS_FILE
@@ -149,5 +143,3 @@ def hosts(c, topology=None, write=False, remove=False, file=None, json=False):
                               hint=f"an earlier line of {path} (or DNS before files in /etc/nsswitch.conf) claims "
                                    "the name(s): remove or correct it")
 
-
-tasks = [hosts]
