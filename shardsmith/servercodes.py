@@ -1,36 +1,46 @@
-"""The server error codes Shardsmith reacts to, in one table.
+"""MongoDB server error codes Shardsmith acts on, by the server's own names: one table, one source.
 
-Names and numbers are MongoDB's own: src/mongo/base/error_codes.yml in the
-server source (github.com/mongodb/mongo). Code that decides what an error
-means imports the name from here; the bootstrap plan carries the numbers
-into the rendered init script, so mongosh and Python read the same table.
+    if exc.code == ServerCode.NamespaceExists: ...
+
+Numbers and names are those of src/mongo/base/error_codes.yml in the MongoDB
+server repository (github.com/mongodb/mongo), where `codeName` in a reply comes
+from. Add a code here, with what Shardsmith makes of it, before testing for it.
+The bootstrap plan carries the numbers into the rendered init script, so
+mongosh and Python read the same table.
 """
 
 from __future__ import annotations
 
-UNAUTHORIZED = 13  # Unauthorized: no user yet to authenticate as (localhost exception closed), or no privilege
-AUTHENTICATION_FAILED = 18  # AuthenticationFailed: wrong user or password
-ILLEGAL_OPERATION = 20  # IllegalOperation: older routers' answer to sharding a sharded collection
-ALREADY_INITIALIZED = 23  # AlreadyInitialized: replSetInitiate on an initiated set; shardCollection on 6.0+
-NAMESPACE_NOT_FOUND = 26  # NamespaceNotFound
-NAMESPACE_EXISTS = 48  # NamespaceExists: create of an existing collection
-SHUTDOWN_IN_PROGRESS = 91  # ShutdownInProgress
-NOT_YET_INITIALIZED = 94  # NotYetInitialized: replica-set commands before replSetInitiate
-LOCK_FAILED = 107  # LockFailed
-PRIMARY_STEPPED_DOWN = 189  # PrimarySteppedDown
-DUPLICATE_KEY = 11000  # DuplicateKey
-INTERRUPTED_AT_SHUTDOWN = 11600  # InterruptedAtShutdown
-INTERRUPTED_DUE_TO_REPL_STATE_CHANGE = 11602  # InterruptedDueToReplStateChange
-NOT_WRITABLE_PRIMARY = 10107  # NotWritablePrimary
-NOT_PRIMARY_NO_SECONDARY_OK = 13435  # NotPrimaryNoSecondaryOk
-NOT_PRIMARY_OR_SECONDARY = 13436  # NotPrimaryOrSecondary
-USER_ALREADY_EXISTS = 51003  # UserAlreadyExists
+from enum import IntEnum
 
-# The member stopped being primary (or never was) while we used it: look for the
-# primary again and retry. The server's NotPrimaryError category, plus the interruption
-# a step-down causes (error_codes.yml: categories NotPrimaryError / RetriableError).
-STEPPED_DOWN = frozenset({NOT_WRITABLE_PRIMARY, INTERRUPTED_DUE_TO_REPL_STATE_CHANGE, PRIMARY_STEPPED_DOWN,
-                          NOT_PRIMARY_NO_SECONDARY_OK, NOT_PRIMARY_OR_SECONDARY})
+
+class ServerCode(IntEnum):
+    Unauthorized = 13  # no user to authenticate as yet (the localhost exception is closed), or no privilege
+    AuthenticationFailed = 18  # wrong user or password
+    IllegalOperation = 20  # also what routers before 4.4 answered to shardCollection on a sharded collection
+    AlreadyInitialized = 23  # replSetInitiate on an initiated set; shardCollection with another key or options
+    NamespaceNotFound = 26
+    NamespaceExists = 48  # create of a collection that exists
+    ShutdownInProgress = 91
+    NotYetInitialized = 94  # replica-set commands before replSetInitiate
+    LockFailed = 107
+    PrimarySteppedDown = 189
+    DuplicateKey = 11000
+    InterruptedAtShutdown = 11600
+    InterruptedDueToReplStateChange = 11602
+    NotWritablePrimary = 10107
+    NotPrimaryNoSecondaryOk = 13435
+    NotPrimaryOrSecondary = 13436
+    UserAlreadyExists = 51003
+
+
+# The member stopped being primary (or never was) while we used it: look for the primary
+# again and retry. error_codes.yml's NotPrimaryError category, plus the interruption a
+# step-down causes.
+STEPPED_DOWN = frozenset({ServerCode.NotWritablePrimary, ServerCode.InterruptedDueToReplStateChange,
+                          ServerCode.PrimarySteppedDown, ServerCode.NotPrimaryNoSecondaryOk,
+                          ServerCode.NotPrimaryOrSecondary})
 
 # Answers of a member that is starting, stopping or changing state: "not yet", never "no".
-NOT_READY = STEPPED_DOWN | {NOT_YET_INITIALIZED, SHUTDOWN_IN_PROGRESS, INTERRUPTED_AT_SHUTDOWN, LOCK_FAILED}
+NOT_READY = STEPPED_DOWN | {ServerCode.NotYetInitialized, ServerCode.ShutdownInProgress,
+                            ServerCode.InterruptedAtShutdown, ServerCode.LockFailed}

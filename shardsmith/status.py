@@ -15,7 +15,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 from .clients import direct_client
 from .credentials import Credentials
 from .endpoints import Endpoints
-from .servercodes import AUTHENTICATION_FAILED, NOT_YET_INITIALIZED
+from .servercodes import ServerCode
 from .topology.model import Process, ReplicaSet, Role, Topology
 from .wait import is_transient
 
@@ -54,9 +54,9 @@ def _set_states(replica_set: ReplicaSet, endpoints: Endpoints, pids: dict[str, O
                                serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
                 status = client.admin.command("replSetGetStatus")
         except OperationFailure as exc:
-            if exc.code == AUTHENTICATION_FAILED:
+            if exc.code == ServerCode.AuthenticationFailed:
                 refused = True
-            elif exc.code != NOT_YET_INITIALIZED and not is_transient(exc):
+            elif exc.code != ServerCode.NotYetInitialized and not is_transient(exc):
                 raise
             continue
         except PyMongoError as exc:  # not answering: ask the next one
@@ -94,7 +94,7 @@ def _single_state(address: str, pid: Optional[int], credentials: Optional[Creden
             client.admin.command("ping")
         return "RUNNING", True, None
     except OperationFailure as exc:
-        if exc.code == AUTHENTICATION_FAILED:
+        if exc.code == ServerCode.AuthenticationFailed:
             return AUTH_FAILED, False, None
         raise
     except PyMongoError as exc:  # running but not answering

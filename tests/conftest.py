@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from tests.routerplay.backing import played_mongod  # noqa: F401  (session fixture: the played routers' mongod)
 
 
 # Below the kernel's ephemeral range (32768-60999), where any client socket

@@ -9,8 +9,7 @@ each replica set, then the router, or the standalone.
 from __future__ import annotations
 
 from ..endpoints import Endpoints
-from ..servercodes import (ALREADY_INITIALIZED, AUTHENTICATION_FAILED, STEPPED_DOWN, UNAUTHORIZED,
-                           USER_ALREADY_EXISTS)
+from ..servercodes import STEPPED_DOWN, ServerCode
 from ..topology.model import AuthSettings, ReplicaSet, Topology
 from .configs import NORMAL_SETTINGS, initiate_config, intended_primary, normal_priorities, prompt_members, seed_list
 from .steps import ROOT_PASSWORD, Probe, Step, binding, secret
@@ -35,6 +34,10 @@ def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = 
     return steps
 
 
+def codes(found: frozenset) -> tuple[int, ...]:
+    return tuple(sorted(int(code) for code in found))
+
+
 def parts_of(steps: list[Step]) -> list[str]:
     return list(dict.fromkeys(step.part for step in steps))
 
@@ -47,14 +50,13 @@ def replica_set_steps(replica_set: ReplicaSet, endpoints: Endpoints, auth: AuthS
     steps = [
         Step(part, "command", f"initiate {where}", (seed,), command={"replSetInitiate": initiate_config(
             replica_set, endpoints)}, unless=Probe({"hello": 1}, "setName"),
-            done={ALREADY_INITIALIZED: "initiated already"}, says=f"{where} initiated", reports=("initiated", part)),
+            done={ServerCode.AlreadyInitialized: "initiated already"}, says=f"{where} initiated", reports=("initiated", part)),
         await_primary(replica_set, endpoints),
         *root_user_steps(part, seed, where, auth, acknowledgers=len(prompt_members(replica_set))),
     ]
     if len(replica_set.members) > 1:
         steps.append(Step(part, "reconfig", f"{where} to take its normal settings", (primary,), auth=auth.enabled,
-                          settings=NORMAL_SETTINGS, priorities=normal_priorities(replica_set), again=tuple(
-                              sorted(STEPPED_DOWN))))
+                          settings=NORMAL_SETTINGS, priorities=normal_priorities(replica_set), again=codes(STEPPED_DOWN)))
     return steps
 
 
@@ -79,12 +81,12 @@ def root_user_steps(part: str, address: str, where: str, auth: AuthSettings, *, 
         Step(part, "command", f"create the root user on {where}", (address,),
              command={"createUser": auth.root_user, "pwd": secret(ROOT_PASSWORD), "roles": ["root"],
                       "writeConcern": {"w": acknowledgers, "wtimeout": USER_WRITE_TIMEOUT_MS}},
-             done={UNAUTHORIZED: "users exist (the localhost exception is closed)",
-                   USER_ALREADY_EXISTS: "the root user exists"},
-             again=tuple(sorted(STEPPED_DOWN)), says=f"root user {auth.root_user} created on {where}",
+             done={ServerCode.Unauthorized: "users exist (the localhost exception is closed)",
+                   ServerCode.UserAlreadyExists: "the root user exists"},
+             again=codes(STEPPED_DOWN), says=f"root user {auth.root_user} created on {where}",
              reports=("users_created", part)),
         Step(part, "command", f"log in as {auth.root_user} on {where}", (address,), auth=True, command={"ping": 1},
-             stop={AUTHENTICATION_FAILED: f"{where} {PASSWORD_REFUSED}"}),
+             stop={ServerCode.AuthenticationFailed: f"{where} {PASSWORD_REFUSED}"}),
     ]
 
 

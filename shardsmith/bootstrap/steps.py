@@ -64,8 +64,8 @@ class Step:
     def as_json(self) -> dict:
         """JSON-ready (codes become string keys, as JSON requires)."""
         data = asdict(self)
-        data["done"] = {str(code): why for code, why in self.done.items()}
-        data["stop"] = {str(code): why for code, why in self.stop.items()}
+        data["done"] = {str(int(code)): why for code, why in self.done.items()}
+        data["stop"] = {str(int(code)): why for code, why in self.stop.items()}
         return data
 
 

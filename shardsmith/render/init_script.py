@@ -26,7 +26,7 @@ def init_plan(topology: Topology, endpoints: Optional[Endpoints] = None, *, rout
         "partEnv": INIT_PART_ENV,
         "passwordEnv": auth.root_password_env if auth.enabled else None,
         "user": auth.root_user if auth.enabled else None,
-        "notReady": sorted(NOT_READY),
+        "notReady": sorted(int(code) for code in NOT_READY),
         "steps": [step.as_json() for step in steps],
     }
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.write_concern import WriteConcern
 
+from ..servercodes import ServerCode
 from ..dataplan.indexes import wanted_document
 from ..errors import ShardsmithError
 from . import queries
 from .naming import name_pattern
 from .routing import WriteSummary, route_batch
 
-NAMESPACE_EXISTS = 48
 MAJORITY = WriteConcern("majority")
 
 
@@ -176,7 +176,7 @@ class RollingCore:
         created, uuid = False, request.uuid
         if not request.exists:
             created = yield Command({"create": request.name, "writeConcern": self.write_concern.document},
-                                    frozenset({NAMESPACE_EXISTS}))
+                                    frozenset({ServerCode.NamespaceExists}))
             if self.index_documents:  # read before createIndexes: see insert_plan
                 uuid = uuids_by_name((yield ListCollections({"name": request.name}))).get(request.name)
         if self.index_documents:
