@@ -17,6 +17,7 @@ from typing import Optional
 
 from ..backends.base import Endpoint
 from ..replset import intended_primary
+from ..topology.addresses import reachable_address
 from .environment import render_template
 from .member import SIGNALLED_SHUTDOWN_MS
 
@@ -40,7 +41,7 @@ def init_script_name(topology) -> str:
 
 
 def reachable_ip(bind_ip: str) -> str:
-    return "127.0.0.1" if bind_ip in ("0.0.0.0", "::") else bind_ip
+    return reachable_address(bind_ip)
 
 
 def member_host(topology, proc) -> str:

@@ -76,6 +76,7 @@ class DeploySettings:
     state_dir: str = ".shardsmith"
     network: str = "bridge"
     expose_members: bool = False
+    allow_unauthenticated_network: bool = False  # listen beyond localhost with auth disabled, knowingly
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class StorageSettings:
 
     @property
     def wiredtiger_cache_gb(self) -> Optional[float]:
-        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25."""
+        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25 (the loader warns below that)."""
         if self.wiredtiger_cache_bytes is None:
             return None
         return max(0.25, round(self.wiredtiger_cache_bytes / 1024**3, 3))
