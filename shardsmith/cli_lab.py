@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from invoke import task
 
-from .cli_support import TOPOLOGY_HELP, URI_HELP, console, err_console, target, user_errors
+from .cli_support import TOPOLOGY_HELP, URI_HELP, connect_target, console, err_console, target, user_errors
 from .display import print_json
 from .errors import ShardsmithError
 from .progress import Progress
-from .target import connect
 
 LAB_HELP = {
     "topology": TOPOLOGY_HELP,
@@ -23,7 +22,7 @@ LAB_HELP = {
 
 
 def _client(topology, uri):
-    return connect(uri) if uri else target(topology, None)[1]
+    return connect_target(uri) if uri else target(topology, None)[1]
 
 
 def _collection(client, name: str):

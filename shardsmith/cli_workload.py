@@ -8,7 +8,8 @@ from invoke import task
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .cli_support import DEFAULT_TOPOLOGY, TOPOLOGY_HELP, URI_HELP, console, err_console, load_spec, user_errors
+from .cli_support import (DEFAULT_TOPOLOGY, TOPOLOGY_HELP, URI_HELP, connect_target, console, err_console,
+                          load_spec, user_errors)
 from .display import print_json
 from .errors import ShardsmithError
 
@@ -70,10 +71,9 @@ def _whole(flag: str, value) -> int:
 def _target(topology, uri):
     """The spec (optional with --uri when there is no default spec file) and a checked client."""
     from .cluster import Cluster
-    from .target import connect
 
     spec = load_spec(topology) if topology or not uri or Path(DEFAULT_TOPOLOGY).exists() else None
-    return spec, connect(uri or Cluster(spec).uri())
+    return spec, connect_target(uri or Cluster(spec).uri())
 
 
 def _sink(spec, client, database, prefix, collection):

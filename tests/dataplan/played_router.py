@@ -34,7 +34,7 @@ VERSIONS = {"6.0": "6.0.14", "7.0": "7.0.12", "8.0": "8.0.4"}
 ZONE_NOT_FOUND = 177
 RANGE_OVERLAP_CONFLICT = 178
 READS = {"buildInfo", "listShards", "listCollections", "listIndexes", "find", "aggregate", "balancerStatus",
-         "getMore", "killCursors", "endSessions", "ping"}
+         "getMore", "killCursors", "endSessions", "ping", "listDatabases", "connectionStatus"}
 
 
 def _order(value):
