@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from pymongo import MongoClient
-from pymongo.errors import (AutoReconnect, ConfigurationError, ConnectionFailure, NotPrimaryError,
-                            OperationFailure, PyMongoError)
+from pymongo.errors import ConfigurationError, ConnectionFailure, NotPrimaryError, OperationFailure, PyMongoError
 from pymongo.uri_parser import parse_uri
 
 from .errors import ShardsmithError
@@ -84,11 +83,11 @@ def explain(exc: PyMongoError, uri: str | None) -> ShardsmithError | None:
     if isinstance(exc, ConfigurationError):
         return ShardsmithError(f"bad connection string {where}: {exc}",
                                hint="write it as mongodb://user:password@host:port/?authSource=admin")
-    if isinstance(exc, NotPrimaryError):  # before AutoReconnect: it is one
+    if isinstance(exc, NotPrimaryError):  # before ConnectionFailure: it is one
         return ShardsmithError(f"{where} is not a primary (any more): {_first_line(exc)}",
                                hint="connect to the replica set (replicaSet=NAME, without directConnection=true) "
                                     "so writes follow its primary; then run the task again")
-    if isinstance(exc, (AutoReconnect, ConnectionFailure)):
+    if isinstance(exc, ConnectionFailure):  # AutoReconnect, ServerSelectionTimeoutError, ...
         return ShardsmithError(f"cannot reach {where}: {_first_line(exc)}",
                                hint="is the cluster up (`shardsmith status`)? are the host and port right?")
     if isinstance(exc, OperationFailure):

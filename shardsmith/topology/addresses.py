@@ -13,7 +13,6 @@ WILDCARDS = ("0.0.0.0", "::")
 LOCALHOST = "localhost"
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
-BIND_FLAGS = ("--bind_ip", "--bind_ip_all")
 
 
 def _is_ip(text: str) -> bool:

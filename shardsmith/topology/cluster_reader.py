@@ -18,8 +18,9 @@ SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^\d+\.\d+$")
 MAX_MEMBERS = 50  # MongoDB's limit on replica-set members
-# secondaryDelaySecs: `validator: { gte: 0, lte: 31622400 }` (366 days) in mongodb/mongo
-# src/mongo/db/repl/member_config.idl; the docs' members[n].secondaryDelaySecs names no bound.
+# members[n].secondaryDelaySecs (https://www.mongodb.com/docs/manual/reference/replica-configuration/):
+# the server validates it with `{ gte: 0, lte: 31622400 }`, 366 days, in mongodb/mongo
+# src/mongo/db/repl/member_config.idl.
 MAX_SECONDARY_DELAY = 366 * 86400
 # cacheSizeGB: `validator: { gte: 0.25, lte: 10000 }` in mongodb/mongo
 # src/mongo/db/storage/wiredtiger/wiredtiger_global_options.idl.

@@ -17,7 +17,9 @@ from pymongo import MongoClient
 
 from shardsmith.archive import rotate
 from shardsmith.cluster import Cluster
+from shardsmith.errors import ShardsmithError
 from shardsmith.rolling import RollingCollections
+from shardsmith.target import target_errors
 from shardsmith.topology import parse_topology
 from shardsmith.topology.model import IndexSpec
 from tests.conftest import free_port_block
@@ -185,6 +187,19 @@ def test_a_write_refused_during_the_task_is_one_clear_line(target, task, expecte
     result = target.run(task, "writes elsewhere")
     assert_one_error_line(result, expected.format(hosts=target.hosts), target.password)
     assert "readWrite" in result.stderr
+
+
+def test_a_write_on_a_secondary_during_a_task_is_explained(target):
+    """The server's own NotPrimaryError (a step-down mid-task looks the same) becomes one line naming the target."""
+    uri = target.for_kind("secondary")
+    with MongoClient(uri) as client:
+        with pytest.raises(ShardsmithError) as raised:
+            with target_errors(uri):
+                client[DATABASE].events.insert_one({"at": -1})
+    message = str(raised.value)
+    assert message.startswith(f"mongodb://admin:***@{target.secondary_address}/?directConnection=true&authSource=admin "
+                              "is not a primary (any more): not primary"), message
+    assert "replicaSet=NAME" in message and target.password not in message
 
 
 @pytest.mark.parametrize("task", ["plan", "data.stats", "lab.analyze"])
