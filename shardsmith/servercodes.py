@@ -32,6 +32,7 @@ class ServerCode(IntEnum):
     NotPrimaryNoSecondaryOk = 13435
     NotPrimaryOrSecondary = 13436
     UserAlreadyExists = 51003
+    AtlasError = 8000  # Atlas' answer to a bad login ("bad auth")
 
 
 # The member stopped being primary (or never was) while we used it: look for the primary

@@ -56,18 +56,19 @@ class Backend(Protocol):
         """Whether this host reaches members by the names their replica-set configs give them."""
 
 
-def check_ports_free(bind_ip: str, claims: dict[str, int]) -> None:
-    """Refuse to start when a port we need is taken: say which, and by whom we wanted it."""
+def check_ports_free(address: str, claims: dict[str, int]) -> None:
+    """Refuse to start when a port we need is taken on `address`: say which, and by whom we wanted it."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     busy = []
     for name, port in claims.items():
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                probe.bind((bind_ip if bind_ip != "0.0.0.0" else "", port))
+                probe.bind((address, port))
             except OSError:
                 busy.append(f"{port} ({name})")
     if busy:
         raise ShardsmithError(
-            f"port(s) already in use on {bind_ip}: {', '.join(busy)}; nothing was started",
+            f"port(s) already in use on {address}: {', '.join(busy)}; nothing was started",
             hint="stop what holds them (`ss -ltnp`), or change deploy.base_port / the member's port in the spec",
         )

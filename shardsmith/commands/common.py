@@ -73,8 +73,10 @@ class Target:
     uri: str
 
 
-def open_target(topology: Optional[str], uri: Optional[str], *, spec_required: bool = True) -> Target:
-    """The spec and a checked client on --uri, or on the cluster the spec describes."""
+def open_target(topology: Optional[str], uri: Optional[str], *, writes: bool = True,
+                spec_required: bool = True) -> Target:
+    """The spec and a client on --uri, or on the cluster the spec describes: checked reachable, logged in,
+    and (for a command that `writes`) writable by this user."""
     from ..cluster import Cluster
     from ..target import connect
 
@@ -82,7 +84,7 @@ def open_target(topology: Optional[str], uri: Optional[str], *, spec_required: b
     if uri is None:
         assert spec is not None
         uri = Cluster(spec).uri()
-    return Target(spec, connect(uri), uri)
+    return Target(spec, connect(uri, writes=writes), uri)
 
 
 def required_spec(target: Target) -> Topology:

@@ -182,7 +182,7 @@ def stats(topology: Optional[str], uri: Optional[str], database: Optional[str], 
     from ..metrics.chart import storage_chart
     from ..metrics.report import storage_table
 
-    target = open_target(topology, uri)
+    target = open_target(topology, uri, writes=False)
     rows = [row for db in required_spec(target).databases_with(database=database)
             for row in database_storage(target.client[db.name])]
     total = totals(rows)
@@ -203,7 +203,7 @@ def indexes(topology: Optional[str], uri: Optional[str], database: Optional[str]
     from ..metrics import index_usage
     from ..metrics.report import usage_table
 
-    target = open_target(topology, uri)
+    target = open_target(topology, uri, writes=False)
     rows = [row for db in required_spec(target).databases_with(database=database)
             for row in index_usage(target.client[db.name], rarely=rarely)]
     if json:

@@ -17,7 +17,7 @@ def plan(topology: Optional[str], uri: Optional[str], json: bool, prune: bool) -
     from ..dataplan import make_plan
     from ..dataplan.report import print_plan, to_json
 
-    target = open_target(topology, uri)
+    target = open_target(topology, uri, writes=False)
     the_plan = make_plan(required_spec(target), target.client, prune=prune)
     if json:
         print(to_json(the_plan.as_dict()))

@@ -67,8 +67,18 @@ class Command:
         return self.name.rsplit(".", 1)[-1]
 
     def call(self, given: dict[str, Any]) -> Optional[int]:
-        """Run with the doors' parsed values (missing ones take their defaults)."""
-        return self.run(**{option.name: option.value(given.get(option.name)) for option in self.options})
+        """Run with the doors' parsed values (missing ones take their defaults).
+
+        A command that reaches a cluster by --uri has that target's failures (login, rights, not
+        primary, unreachable) explained in one line, whenever they happen.
+        """
+        from ..target import target_errors
+
+        values = {option.name: option.value(given.get(option.name)) for option in self.options}
+        if "uri" not in values:
+            return self.run(**values)
+        with target_errors(values["uri"]):
+            return self.run(**values)
 
 
 REGISTRY: list[Command] = []

@@ -50,7 +50,7 @@ def analyze(topology: Optional[str], uri: Optional[str], collection: Optional[st
     from ..keylab.report import print_report
 
     keys, shapes = keys_and_queries(key or [], query or [], queries)
-    target = open_target(topology, uri, spec_required=False)
+    target = open_target(topology, uri, writes=False, spec_required=False)
     report = analyze_keys(lab_collection(target.client, collection), keys, shards, sample=sample or None,
                           queries=shapes, recent_share=recent, order_field=order, progress=progress(json))
     if chart:

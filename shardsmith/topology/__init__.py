@@ -16,7 +16,7 @@ from .fields import Fields, type_name
 from .model import Kind, Role, Topology
 from .problems import Problem, Problems, SpecError
 from .dataplan_rules import check_data_plan
-from .rules import check_host_names, check_ports, check_replica_sets
+from .rules import check_host_names, check_network_exposure, check_ports, check_replica_sets
 from .yamlpos import Located, load_located, load_located_file
 
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
@@ -44,7 +44,8 @@ def build_topology(located: Located) -> Topology:
     if name and not CLUSTER_NAME.match(name):
         problems.add(("name",), f"{name!r} must be lowercase letters, digits, '-' or '_' (it names compose projects and folders)")
     kind, sets = _read_layout(top, problems, where)
-    deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network", "expose_members"}))
+    deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network",
+                                                 "expose_members", "allow_unauthenticated_network"}))
     topology = Topology(
         name=name,
         source=located.source,
@@ -62,6 +63,7 @@ def build_topology(located: Located) -> Topology:
     check_replica_sets(topology, problems, where)
     check_ports(topology, problems, where, raw_paths)
     check_host_names(topology, problems, where)
+    check_network_exposure(topology, problems, raw_paths)
     check_data_plan(topology, problems, where)
     problems.raise_if_any()
     return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.in_order(problems.warnings)))

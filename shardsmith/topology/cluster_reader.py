@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import psutil
+
+from .addresses import parse_bind_ip
 from .fields import Fields, type_name
 from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role,
                     Router, StorageSettings)
@@ -15,6 +18,13 @@ SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^\d+\.\d+$")
 MAX_MEMBERS = 50  # MongoDB's limit on replica-set members
+# members[n].secondaryDelaySecs (https://www.mongodb.com/docs/manual/reference/replica-configuration/):
+# the server validates it with `{ gte: 0, lte: 31622400 }`, 366 days, in mongodb/mongo
+# src/mongo/db/repl/member_config.idl.
+MAX_SECONDARY_DELAY = 366 * 86400
+# cacheSizeGB: `validator: { gte: 0.25, lte: 10000 }` in mongodb/mongo
+# src/mongo/db/storage/wiredtiger/wiredtiger_global_options.idl.
+MIN_CACHE_BYTES, MAX_CACHE_BYTES = 1024**3 // 4, 10000 * 1024**3
 
 
 def read_mongodb(fields: Fields) -> MongoDBSettings:
@@ -34,12 +44,24 @@ def read_mongodb(fields: Fields) -> MongoDBSettings:
 def read_deploy(fields: Fields) -> DeploySettings:
     return DeploySettings(
         backend=fields.str("backend", "local", choices=("local", "compose")),
-        bind_ip=fields.str("bind_ip", "127.0.0.1"),
+        bind_ip=read_bind_ip(fields),
         base_port=fields.number("base_port", 27017, minimum=1024, maximum=65535),
         state_dir=fields.str("state_dir", ".shardsmith"),
         network=fields.str("network", "bridge", choices=("bridge", "host")),
         expose_members=fields.bool("expose_members", False),
+        allow_unauthenticated_network=fields.bool("allow_unauthenticated_network", False),
     )
+
+
+def read_bind_ip(fields: Fields) -> str:
+    """Addresses or host names, comma-separated as mongod's net.bindIp; normalised without spaces."""
+    default = DeploySettings.bind_ip
+    text = fields.str("bind_ip", default)
+    try:
+        return ",".join(parse_bind_ip(text))
+    except ValueError as exc:
+        fields.problems.add(fields.at("bind_ip"), str(exc))
+        return default
 
 
 def read_auth(fields: Fields) -> AuthSettings:
@@ -55,7 +77,26 @@ def read_auth(fields: Fields) -> AuthSettings:
 
 
 def read_storage(fields: Fields) -> StorageSettings:
-    return StorageSettings(wiredtiger_cache_bytes=fields.size("wiredtiger_cache"))
+    """The cache each mongod gets: within mongod's bounds and this machine's memory."""
+    cache = fields.size("wiredtiger_cache")
+    if cache is None:
+        return StorageSettings()
+    memory = psutil.virtual_memory().total
+    if cache > memory:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is more than this machine's memory "
+                                                           f"({_gb(memory)}); every mongod would be given that much")
+        return StorageSettings()
+    if cache > MAX_CACHE_BYTES:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is above mongod's maximum of 10000 GB")
+        return StorageSettings()
+    if cache < MIN_CACHE_BYTES:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is below mongod's minimum of 0.25 GB; "
+                                                           "each mongod gets 0.25 GB", warning=True)
+    return StorageSettings(wiredtiger_cache_bytes=cache)
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1024**3:,.2f} GB"
 
 
 def read_args(fields: Fields) -> tuple:
@@ -72,7 +113,7 @@ def read_member(problems: Problems, path, value, *, set_name, number, role) -> t
     fields = Fields(problems, path, value, MEMBER_KEYS)
     arbiter = fields.bool("arbiter")
     hidden = fields.bool("hidden")
-    delay = fields.duration("secondary_delay", 0)
+    delay = fields.duration("secondary_delay", 0, maximum=MAX_SECONDARY_DELAY)
     votes = fields.number("votes", 1, minimum=0, maximum=1)
     passive = arbiter or hidden or delay or votes == 0
     tags = fields.mapping("tags")

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Optional, Union
 
 from ..errors import ShardsmithError
+from .addresses import WILDCARDS, reachable_address
 
 KeySpec = tuple  # ordered ((field, 1 | -1 | "hashed" | "text" ...), ...)
 
@@ -114,16 +115,18 @@ class DeploySettings:
     state_dir: str = ".shardsmith"
     network: str = "bridge"
     expose_members: bool = False
+    allow_unauthenticated_network: bool = False  # listen beyond localhost with auth disabled, knowingly
 
     @property
     def bind_address(self) -> str:
-        """The first address of bind_ip (mongod takes a comma-separated list): where ports are checked."""
-        return self.bind_ip.split(",")[0].strip()
+        """Where this host checks that a port is free: a wildcard as it is, else the address it connects to."""
+        entries = [entry.strip() for entry in self.bind_ip.split(",")]
+        return next((e for e in entries if e in WILDCARDS), self.reachable_ip)
 
     @property
     def reachable_ip(self) -> str:
-        """How this host reaches what listens on bind_ip (a wildcard is reached on loopback)."""
-        return "127.0.0.1" if self.bind_address in ("0.0.0.0", "::") else self.bind_address
+        """How this host reaches what listens on bind_ip: a loopback entry if any (a wildcard is reached there)."""
+        return reachable_address(self.bind_ip)
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ class StorageSettings:
 
     @property
     def wiredtiger_cache_gb(self) -> Optional[float]:
-        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25."""
+        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25 (the loader warns below that)."""
         if self.wiredtiger_cache_bytes is None:
             return None
         return max(0.25, round(self.wiredtiger_cache_bytes / 1024**3, 3))

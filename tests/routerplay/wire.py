@@ -23,12 +23,15 @@ from contextlib import contextmanager
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos
 from tests.routerplay import rules
 from tests.routerplay.catalog import Catalog
-from tests.routerplay.store import Store
+from tests.routerplay.store import WIRE_FIELDS, Store
 
 HANDSHAKE = {"hello", "ismaster", "isMaster"}
 HOUSEKEEPING = {"endSessions", "ping"}  # connection upkeep: answered ok, not logged
 READS = {"buildInfo", "listShards", "listCollections", "listIndexes", "find", "aggregate", "count", "balancerStatus",
-         "getMore", "killCursors"}
+         "getMore", "killCursors", "listDatabases", "connectionStatus"}
+# What any client asks a server about itself (shardsmith.target.connect checks login and rights with them):
+# answered by the real mongod behind the played router, as a router without auth would answer.
+ABOUT_THE_CONNECTION = {"listDatabases", "connectionStatus"}
 
 
 class PlayedRouter:
@@ -91,6 +94,8 @@ class PlayedRouter:
         played = getattr(self, f"_play_{name}", None)
         if played is not None:
             return played(doc)
+        if name in ABOUT_THE_CONNECTION:
+            return self.store.client.admin.command({k: v for k, v in doc.items() if k not in WIRE_FIELDS})
         if db == "admin":
             return rules.NOT_PLAYED.reply(what=f"admin command {name}")
         return self.store.run(db, doc)
