@@ -171,15 +171,15 @@ class Cache:
         staging = entry.path.with_name(f"{STAGING_PREFIX}{entry.path.name}-{os.getpid()}")
         try:
             staging.mkdir(parents=True)
-            unpack(archive_file, staging)
-            if not (staging / "bin" / "mongod").is_file():
+            unpacked = unpack(archive_file, staging)
+            if not (unpacked / "bin" / "mongod").is_file():
                 raise ShardsmithError(f"the archive {archive.url} has no bin/mongod",
                                       hint="the manifest must list MongoDB server archives (mongodb-<os>-<arch>-...tgz)")
-            (staging / INFO_FILE).write_text(json.dumps({
+            (unpacked / INFO_FILE).write_text(json.dumps({
                 **archive.as_dict(), "manifest": manifest_url, "fetched": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
             if entry.path.exists():  # a damaged entry (bin/ deleted by hand): replace it whole
                 shutil.rmtree(entry.path)
-            staging.rename(entry.path)
+            unpacked.rename(entry.path)
         except OSError as exc:
             raise write_failed(exc, self.root, f"MongoDB {archive.version} unpacked") from None
         finally:
@@ -200,25 +200,21 @@ class Cache:
             pass
 
 
-def unpack(archive_file: Path, folder: Path) -> None:
-    """Extract a .tgz's files and folders into `folder`, without its top folder (mongodb-linux-.../).
+def unpack(archive_file: Path, folder: Path) -> Path:
+    """Extract a .tgz's files and folders into `folder` in one pass; return the release's folder
+    (the archive's single top folder, mongodb-linux-.../, else `folder` itself).
 
     Only plain files and folders are written, and no path may leave `folder`
     (absolute names and `..` are refused): a hostile archive cannot write elsewhere.
     """
     try:
         with tarfile.open(archive_file, "r:*") as tar:
-            members = tar.getmembers()
-            tops = {PurePosixPath(m.name).parts[0] for m in members if PurePosixPath(m.name).parts}
-            strip = 1 if len(tops) == 1 and tops != {"bin"} else 0
-            for member in members:
-                parts = PurePosixPath(member.name).parts[strip:]
-                if not parts:
-                    continue
+            for member in tar:
+                parts = PurePosixPath(member.name).parts
                 if member.name.startswith("/") or ".." in parts:
                     raise ShardsmithError(f"the archive {archive_file.name} has an unsafe path {member.name!r}",
                                           hint="the manifest must list MongoDB server archives")
-                target = folder.joinpath(*parts)
+                target = folder.joinpath(*parts) if parts else folder
                 if member.isdir():
                     target.mkdir(parents=True, exist_ok=True)
                 elif member.isfile():
@@ -229,3 +225,7 @@ def unpack(archive_file: Path, folder: Path) -> None:
     except (tarfile.TarError, EOFError) as exc:
         raise ShardsmithError(f"{archive_file.name} is not a readable .tgz archive: {exc}",
                               hint="the manifest must list MongoDB server archives (.tgz)") from None
+    children = list(folder.iterdir())
+    if len(children) == 1 and children[0].is_dir() and children[0].name != "bin":
+        return children[0]
+    return folder

@@ -1,4 +1,4 @@
-"""`binaries prune`: older releases go, the newest of each major.minor stays, nothing outside the cache is touched."""
+"""The cache folder: entries unpacked whole and safely; `binaries prune` removes older releases and nothing outside."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ from shardsmith.binaries.manifest import Archive
 from shardsmith.errors import ShardsmithError
 
 
-def small_release(cache: Cache, version: str, target: str = "ubuntu2204", arch: str = "x86_64") -> None:
+def small_release(cache: Cache, version: str, target: str = "ubuntu2204", arch: str = "x86_64",
+                  names: tuple = ("bin/mongod", "bin/mongos")) -> None:
     """A cache entry made the way a download makes one (unpack, rename), from a tiny archive."""
     top = f"mongodb-linux-{arch}-{target}-{version}"
     part = cache.root / f"{version}.tgz.part"
     part.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(part, "w:gz") as tar:
-        for name in ("mongod", "mongos"):
+        for name in names:
             body = f"#!/bin/sh\necho 'db version v{version}'\n".encode()
-            info = tarfile.TarInfo(f"{top}/bin/{name}")
+            info = tarfile.TarInfo(name if name.startswith(("/", "..")) else f"{top}/{name}")
             info.size, info.mode = len(body), 0o755
             tar.addfile(info, io.BytesIO(body))
     cache.install(Archive(version, target, arch, "targeted", f"https://example.test/{top}.tgz", "ab"), part,
@@ -66,3 +67,20 @@ def test_prune_never_follows_a_link_out_of_the_cache(cache, tmp_path):
     with pytest.raises(ShardsmithError, match="refusing to remove"):
         prune("6.0.1", cache=cache)
     assert (outside / "ubuntu2204-x86_64" / "bin" / "mongod").read_text() == "not yours"
+
+
+def test_an_archive_cannot_write_outside_its_entry_and_leaves_nothing(tmp_path):
+    cache = Cache(tmp_path / "xdg" / "shardsmith" / "mongodb")
+    for hostile in ("../../escaped", "/tmp/escaped-from-an-archive"):
+        with pytest.raises(ShardsmithError, match="has an unsafe path"):
+            small_release(cache, "6.0.9", names=("bin/mongod", hostile))
+    assert not (tmp_path / "xdg" / "escaped").exists() and not (cache.root.parent / "escaped").exists()
+    assert not (tmp_path.parent / "escaped").exists()
+    assert cache.entries() == [] and [p.name for p in (cache.root / "6.0.9").iterdir()] == []
+
+
+def test_an_archive_without_mongod_is_refused_whole(tmp_path):
+    cache = Cache(tmp_path / "mongodb")
+    with pytest.raises(ShardsmithError, match="has no bin/mongod"):
+        small_release(cache, "6.0.9", names=("bin/mongos",))
+    assert cache.entries() == []
