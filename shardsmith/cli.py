@@ -34,13 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", help="log every step and server command")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
     for declared in REGISTRY:
-        sub = commands.add_parser(declared.name, help=declared.summary, description=declared.run.__doc__,
-                                  parents=[verbose])
-        for option in declared.options:
-            add_option(sub, option)
-        sub.set_defaults(declared=declared)
+        add_command(commands, declared.name, declared, verbose)
+        if declared.group:  # `shardsmith binaries fetch 7.0` as well as `shardsmith binaries.fetch 7.0`
+            if declared.group not in groups:
+                group = commands.add_parser(declared.group, help=f"the {declared.group}.* commands, spelt apart")
+                groups[declared.group] = group.add_subparsers(dest="leaf", metavar="COMMAND", required=True)
+            add_command(groups[declared.group], declared.leaf, declared, verbose)
     return parser
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, declared: Command,
+                verbose: argparse.ArgumentParser) -> None:
+    sub = commands.add_parser(name, help=declared.summary, description=declared.run.__doc__, parents=[verbose])
+    for option in declared.options:
+        add_option(sub, option)
+    sub.set_defaults(declared=declared)
 
 
 def add_option(parser: argparse.ArgumentParser, option) -> None:  # type: ignore[no-untyped-def]
@@ -78,5 +88,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         print(listing())
         sys.exit(0)
     declared = args.pop("declared")
+    args.pop("leaf", None)
     configure(verbose=bool(args.pop("verbose")))
     sys.exit(run(declared, args))

@@ -6,6 +6,7 @@ import re
 
 import psutil
 
+from ..releases import VersionRequest
 from .addresses import parse_bind_ip
 from .fields import Fields, type_name
 from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role,
@@ -16,7 +17,7 @@ MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tag
 SET_KEYS = {"name", "members"}
 SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-VERSION = re.compile(r"^\d+\.\d+$")
+DEFAULT_VERSION = "6.0"  # mongodb.version when the spec names none
 MAX_MEMBERS = 50  # MongoDB's limit on replica-set members
 # members[n].secondaryDelaySecs (https://www.mongodb.com/docs/manual/reference/replica-configuration/):
 # the server validates it with `{ gte: 0, lte: 31622400 }`, 366 days, in mongodb/mongo
@@ -28,15 +29,21 @@ MIN_CACHE_BYTES, MAX_CACHE_BYTES = 1024**3 // 4, 10000 * 1024**3
 
 
 def read_mongodb(fields: Fields) -> MongoDBSettings:
-    version = fields.data.get("version", "6.0")
+    """`version` is "7.0" (newest 7.0.x), "8.0.4" (exact) or "latest"; the default image is mongo:MAJOR.MINOR."""
+    version = fields.data.get("version", DEFAULT_VERSION)
     if isinstance(version, float):  # `version: 6.0` unquoted
         version = f"{version:.1f}"
-    if not isinstance(version, str) or not VERSION.match(version):
-        fields.problems.add(fields.at("version"), f"must be MAJOR.MINOR such as \"7.0\"; got {version!r}")
-        version = "6.0"
+    try:
+        request = VersionRequest.parse(version) if isinstance(version, str) else None
+    except ValueError:
+        request = None
+    if request is None:
+        fields.problems.add(fields.at("version"), 'must be MAJOR.MINOR such as "7.0", an exact release such as '
+                                                  f'"8.0.4", or "latest"; got {version!r}')
+        request = VersionRequest.parse(DEFAULT_VERSION)
     return MongoDBSettings(
-        version=version,
-        image=fields.str("image", f"mongo:{version}"),
+        version=request.text,
+        image=fields.str("image", f"mongo:{request.series or request.text}"),
         binaries=fields.str("binaries", "auto"),
     )
 
