@@ -1,3 +1,3 @@
-"""`inv` entry point: the same tasks as the `shardsmith` command (see shardsmith/cli.py)."""
+"""`inv` entry point: the same commands as `shardsmith` (see shardsmith/invoke_tasks.py)."""
 
-from shardsmith.cli import namespace as ns  # noqa: F401
+from shardsmith.invoke_tasks import namespace as ns  # noqa: F401

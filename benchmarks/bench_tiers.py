@@ -89,10 +89,10 @@ def child(kind: str, uri: str, spec_path: str, batch_size: str) -> None:
     db = MongoClient(uri).bench
     if kind == "ours":
         from shardsmith.topology import load_topology
-        from shardsmith.tiers import run_tier, tiers_of
+        from shardsmith.tiers import run_tier
 
         topology = load_topology(spec_path)
-        [(_, tier)] = tiers_of(topology, "bench")
+        [(_, tier)] = topology.tier_specs("bench")
         results = run_tier(db, topology, tier, now=NOW, batch_size=int(batch_size))
         print(" ".join(f"{r.source}->{r.target}:{r.moved}" for r in results))
     else:

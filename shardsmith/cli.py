@@ -1,144 +1,93 @@
-"""The user's door: Invoke tasks, served by `inv` (tasks.py) and `shardsmith`.
+"""`shardsmith`: the command-line door, a thin argparse front over shardsmith.commands.
 
-Each task parses flags, calls one library function and prints the result.
-User errors exit 2 with a one- or two-line message and no traceback.
+    shardsmith up [SPEC] [--no-routers] [--backend compose] [--json]
+    shardsmith data.load [SPEC] --messages 200000
+    shardsmith --list
+
+User errors print one or two lines and exit 2; Ctrl-C exits 130. Anything
+else is a bug and keeps its traceback. `-v/--verbose` logs every step and
+every command sent to a server (secrets masked).
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-from invoke import Program, task
+import argparse
+import sys
+from typing import Optional, Sequence
 
 from . import __version__
-from .cli_parsing import TaskCollection
-from .cli_compose import tasks as compose_tasks
-from .cli_dataplan import tasks as dataplan_tasks
-from .cli_hosts import print_member_access, tasks as hosts_tasks
-from .cli_lab import tasks as lab_tasks
-from .cli_operate import tasks as operate_tasks
-from .cli_support import TOPOLOGY_HELP, console, err_console, load_spec, user_errors
-from .cli_workload import tasks as workload_tasks
-from .cluster import Cluster
-from .display import print_json, print_status
+from .commands import REGISTRY, Command
+from .commands.common import err_console
 from .errors import ShardsmithError
-from .progress import Progress
+from .log import configure
 
-MEMBER_HELP = "which processes: cfg, shard01, shard01.2, shard01.primary, mongos, mongos.1, all"
-
-
-def open_cluster(topology: str | None, *, no_routers: bool = False, quiet: bool = False,
-                 backend: str | None = None) -> Cluster:
-    return Cluster(load_spec(topology), routers=not no_routers, progress=Progress(err_console, quiet=quiet),
-                   backend=backend)
+USER_ERROR = 2
+INTERRUPTED = 130
 
 
-def show(cluster: Cluster, as_json: bool) -> None:
-    statuses = cluster.status()
-    if as_json:
-        print_json({"cluster": cluster.topology.name, "members": [s.as_dict() for s in statuses]})
-        return
-    print_status(statuses, console)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shardsmith", description=(
+        "One YAML spec to a running, bootstrapped MongoDB cluster: local processes or docker compose, "
+        "data plans, shard-key experiments."))
+    parser.add_argument("--version", action="version", version=f"Shardsmith {__version__}")
+    parser.add_argument("--list", action="store_true", help="list the commands")
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", help="log every step and server command")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for declared in REGISTRY:
+        add_command(commands, declared.name, declared, verbose)
+        if declared.group:  # `shardsmith binaries fetch 7.0` as well as `shardsmith binaries.fetch 7.0`
+            if declared.group not in groups:
+                group = commands.add_parser(declared.group, help=f"the {declared.group}.* commands, spelt apart")
+                groups[declared.group] = group.add_subparsers(dest="leaf", metavar="COMMAND", required=True)
+            add_command(groups[declared.group], declared.leaf, declared, verbose)
+    return parser
 
 
-@task(positional=["topology"], help={"topology": TOPOLOGY_HELP,
-                                     "no_routers": "start only the config and shard replica sets (no mongos needed)",
-                                     "backend": "local or compose; overrides deploy.backend (later tasks follow it)",
-                                     "json": "print the final status as JSON"})
-@user_errors
-def up(c, topology=None, no_routers=False, backend=None, json=False):
-    """Start (or restart) the cluster and bootstrap it; idempotent."""
-    cluster = open_cluster(topology, no_routers=no_routers, quiet=json, backend=backend)
-    started = time.monotonic()
-    result = cluster.up()
-    if not result.changed:
-        err_console.print(f"[green]{cluster.topology.name} is already up; nothing changed.[/]")
+def add_command(commands: argparse._SubParsersAction, name: str, declared: Command,
+                verbose: argparse.ArgumentParser) -> None:
+    sub = commands.add_parser(name, help=declared.summary, description=declared.run.__doc__, parents=[verbose])
+    for option in declared.options:
+        add_option(sub, option)
+    sub.set_defaults(declared=declared)
+
+
+def add_option(parser: argparse.ArgumentParser, option) -> None:  # type: ignore[no-untyped-def]
+    if option.positional:
+        parser.add_argument(option.name, metavar=option.metavar or option.name.upper(), help=option.help,
+                            nargs="?" if option.optional else None)
+    elif option.switch:
+        parser.add_argument(option.flag, dest=option.name, action="store_true", default=None, help=option.help)
     else:
-        err_console.print(f"[green]{cluster.topology.name} is up[/] ({len(result.started)} process(es) started "
-                          f"in {time.monotonic() - started:.1f}s)")
-    show(cluster, json)
-    if not json:
-        print_connection(cluster)
-    print_member_access(cluster, as_json=json)
+        parser.add_argument(option.flag, dest=option.name, help=option.help, metavar=option.metavar or "VALUE",
+                            action="append" if option.repeat else "store")
 
 
-def print_connection(cluster: Cluster) -> None:
+def listing() -> str:
+    width = max(len(c.name) for c in REGISTRY)
+    return "Commands:\n" + "\n".join(f"  {c.name:<{width}}  {c.summary}" for c in REGISTRY)
+
+
+def run(declared: Command, values: dict) -> int:
+    """The one top-level handler: user errors and Ctrl-C become exit codes, bugs keep their traceback."""
     try:
-        uri = cluster.uri(with_password=False)
-    except ShardsmithError:
-        return
-    console.print(f"connect: [bold]{uri}[/]", soft_wrap=True)  # one line: copy/paste must work
-    auth = cluster.topology.auth
-    if auth.enabled:
-        console.print(f"password: ${auth.root_password_env} or {cluster.state.path / 'root-password'}", soft_wrap=True)
+        return declared.call(values) or 0
+    except ShardsmithError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return INTERRUPTED
 
 
-@task(positional=["topology"], help={"topology": TOPOLOGY_HELP, "json": "print JSON instead of a table"})
-@user_errors
-def status(c, topology=None, json=False):
-    """Every process: role, replica-set state, health, lag, address, pid."""
-    cluster = open_cluster(topology, quiet=True)
-    show(cluster, json)
-    print_member_access(cluster, as_json=json)
-
-
-@task(positional=["topology"], help={"topology": TOPOLOGY_HELP})
-@user_errors
-def down(c, topology=None):
-    """Clean shutdown of every process; data is kept for the next `up`."""
-    stopped = open_cluster(topology).down()
-    err_console.print(f"stopped {len(stopped)} process(es); data kept (`inv up` restarts, `inv destroy --yes` removes)")
-
-
-@task(positional=["topology"], help={"topology": TOPOLOGY_HELP, "yes": "really remove all data, logs and secrets"})
-@user_errors
-def destroy(c, topology=None, yes=False):
-    """Kill every process and delete the state folder."""
-    cluster = open_cluster(topology)
-    if not yes:
-        raise ShardsmithError(f"destroy removes {cluster.state.path} with all its data", hint="add --yes to confirm")
-    cluster.destroy()
-    err_console.print(f"destroyed {cluster.topology.name} ({cluster.state.path} removed)")
-
-
-def _member_task(action: str, doc: str):
-    @task(name=action, positional=["member", "topology"], help={"member": MEMBER_HELP, "topology": TOPOLOGY_HELP})
-    @user_errors
-    def run(c, member, topology=None):
-        done = getattr(open_cluster(topology), action)(member)
-        err_console.print(f"{action}: {', '.join(done) if done else 'nothing to do'}")
-
-    run.__doc__ = doc
-    return run
-
-
-stop = _member_task("stop", "Clean shutdown of the selected processes.")
-start = _member_task("start", "Start the selected processes that are down.")
-kill = _member_task("kill", "SIGKILL the selected processes, as a crash would.")
-
-
-@task(positional=["member", "topology"], help={"member": MEMBER_HELP, "topology": TOPOLOGY_HELP,
-                                               "lines": "how many lines from the end (default 40)"})
-@user_errors
-def logs(c, member, topology=None, lines=40):
-    """The last lines of each selected process's log."""
-    from .selectors import select
-
-    cluster = open_cluster(topology, quiet=True)
-    for proc in select(cluster.topology, member):
-        path = cluster.backend.log_file(proc)
-        console.print(f"==> {proc.name}: {path} <==", markup=False, highlight=False, soft_wrap=True)
-        text = Path(path).read_text(errors="replace").splitlines() if Path(path).exists() else ["(no log yet)"]
-        console.print("\n".join(text[-int(lines):]), markup=False, highlight=False, soft_wrap=True)
-
-
-namespace = TaskCollection(up, down, status, destroy, start, stop, kill, logs, *compose_tasks, *dataplan_tasks,
-                           *hosts_tasks)
-namespace.add_collection(TaskCollection("data", *workload_tasks, *operate_tasks))
-namespace.add_collection(TaskCollection("lab", *lab_tasks))
-program = Program(namespace=namespace, version=__version__, name="Shardsmith", binary="shardsmith")
-
-
-def main() -> None:
-    program.run()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = build_parser()
+    args = vars(parser.parse_args(argv))
+    if args.pop("list") or args.pop("command") is None:
+        print(listing())
+        sys.exit(0)
+    declared = args.pop("declared")
+    args.pop("leaf", None)
+    configure(verbose=bool(args.pop("verbose")))
+    sys.exit(run(declared, args))

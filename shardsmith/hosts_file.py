@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .errors import ShardsmithError
-from .render.compose import host_named_sets, reachable_ip
+from .render.compose import host_named_sets
 
 HOSTS_FILE = Path("/etc/hosts")
 MARKER = re.compile(r"^# shardsmith:(?P<cluster>\S+) (?P<edge>begin|end)\s*$")
@@ -70,7 +70,7 @@ def cluster_block(topology) -> Optional[HostsBlock]:
     if not sets:
         return None
     groups = tuple(tuple(member.service for member in rs.members) for rs in sets)
-    return HostsBlock(topology.name, reachable_ip(topology.deploy.bind_ip), groups)
+    return HostsBlock(topology.name, topology.deploy.reachable_ip, groups)
 
 
 def find_blocks(lines: list[str], source: str = "hosts file") -> dict[str, FoundBlock]:

@@ -42,8 +42,6 @@ from .errors import ShardsmithError
 SPEC_HELP = "topology spec the shardsmith_cluster fixture brings up"
 BACKEND_HELP = "local or compose (default: the spec's deploy.backend)"
 ROUTERS_HELP = "start mongos routers too (true/false; default true)"
-BACK_IN_SET_TIMEOUT = 120.0
-IN_SERVICE = ("PRIMARY", "SECONDARY", "ARBITER", "RUNNING")  # RUNNING: a router or standalone that answers
 
 
 class ComposeThroughTestcontainers:
@@ -151,16 +149,7 @@ class ClusterHandle:
 
         Back in service: PRIMARY or SECONDARY (or ARBITER) in its replica set; answering, for a router.
         """
-        from .wait import poll
-
-        started = self.cluster.start(member)
-
-        def back():
-            states = {s.name: s.state for s in self.cluster.status()}
-            return all(states[name] in IN_SERVICE for name in started)
-
-        poll(back, timeout=BACK_IN_SET_TIMEOUT, what=f"{', '.join(started)} to be back in service", interval=0.2)
-        return started
+        return self.cluster.start(member)
 
     def primary(self, set_name: str) -> str:
         """Name of the set's current primary (`rs0.1` ...)."""
@@ -180,6 +169,20 @@ def _setting(config, name: str):
     return config.getoption(name) or config.getini(name) or None
 
 
+def for_this_worker(topology):
+    """Under pytest-xdist each worker gets its own cluster: the spec's, renamed and moved to ports of its own.
+
+    Worker gwN's ports are the spec's plus N times the span the spec's ports cover, so workers never
+    meet on a port, a compose project or a state folder.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return topology
+    index = int(worker[2:])
+    ports = [p.port for p in topology.processes]
+    return topology.relocated(index * (max(ports) - min(ports) + 1), f"-{worker}")
+
+
 @pytest.fixture(scope="session")
 def shardsmith_cluster(request, tmp_path_factory):
     """One cluster for the whole session, destroyed at the end (pass or fail)."""
@@ -194,8 +197,8 @@ def shardsmith_cluster(request, tmp_path_factory):
     if not path.is_absolute():
         path = Path(config.rootpath) / path
     routers = str(config.getini("shardsmith_routers")).lower() not in ("false", "0", "no")
-    cluster = Cluster(load_topology(path), state_root=tmp_path_factory.mktemp("shardsmith"), routers=routers,
-                      backend=_setting(config, "shardsmith_backend"))
+    cluster = Cluster(for_this_worker(load_topology(path)), state_root=tmp_path_factory.mktemp("shardsmith"),
+                      routers=routers, backend=_setting(config, "shardsmith_backend"))
     if cluster.backend.name == "compose":
         cluster.backend.runner = ComposeThroughTestcontainers(cluster.backend)
     try:

@@ -1,89 +1,127 @@
-"""What every process is doing right now: state, health, replication lag."""
+"""What every process is doing right now: state, health, replication lag.
+
+A member that runs but refuses our credentials is AUTH FAILED, not down or
+starting: the password in use is not the cluster's, and the user is told so.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import Any, Optional
 
-from .replset import direct_client
+from pymongo.errors import OperationFailure, PyMongoError
+
+from .clients import direct_client
+from .credentials import Credentials
+from .endpoints import Endpoints
+from .servercodes import ServerCode
+from .topology.model import Process, ReplicaSet, Role, Topology
+from .wait import is_transient
 
 DOWN = "DOWN"
+AUTH_FAILED = "AUTH FAILED"
+STARTUP = "STARTUP"  # running, but no replica-set state yet (not initiated, or not answering)
+PROBE_TIMEOUT_MS = 1500
+
+State = tuple[str, bool, Optional[float]]  # state, healthy, lag in seconds
 
 
 @dataclass(frozen=True)
 class ProcessStatus:
     name: str
-    role: str  # configsvr | shardsvr | replset | standalone | mongos
+    role: Role
     set_name: Optional[str]
     address: str
     pid: Optional[int]
-    state: str  # PRIMARY, SECONDARY, ARBITER, STARTUP2, ..., RUNNING (mongos/standalone), DOWN
+    state: str  # PRIMARY, SECONDARY, ARBITER, STARTUP2, ..., RUNNING (mongos/standalone), DOWN, AUTH FAILED
     healthy: bool
     lag_seconds: Optional[float] = None
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "role": str(self.role)}
 
 
-def _set_states(replica_set, endpoints, pids, credentials) -> dict[str, tuple]:
-    """member name -> (state, healthy, lag) from one live member's replSetGetStatus."""
-    by_host = {endpoints[m.name].host: m.name for m in replica_set.members}
+def _set_states(replica_set: ReplicaSet, endpoints: Endpoints, pids: dict[str, Optional[int]],
+                credentials: Optional[Credentials]) -> dict[str, State]:
+    """member name -> state from one live member's replSetGetStatus (the first that answers)."""
+    refused = False
     for member in replica_set.members:
         if not pids.get(member.name):
             continue
         try:
-            with direct_client(endpoints[member.name].address, credentials, serverSelectionTimeoutMS=1500) as client:
+            with direct_client(endpoints[member.name].address, credentials,
+                               serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
                 status = client.admin.command("replSetGetStatus")
-        except Exception:  # not initiated yet or not answering: ask the next one
+        except OperationFailure as exc:
+            if exc.code == ServerCode.AuthenticationFailed:
+                refused = True
+            elif exc.code != ServerCode.NotYetInitialized and not is_transient(exc):
+                raise
             continue
-        optimes = {m["name"]: m.get("optimeDate") for m in status["members"]}
-        primary_time = next((optimes[m["name"]] for m in status["members"] if m["stateStr"] == "PRIMARY"), None)
-        states = {}
-        for entry in status["members"]:
-            name = by_host.get(entry["name"])
-            lag = None
-            if primary_time and optimes.get(entry["name"]) and entry["stateStr"] in ("PRIMARY", "SECONDARY"):
-                lag = max(0.0, (primary_time - optimes[entry["name"]]).total_seconds())
-            states[name] = (entry["stateStr"] if entry.get("health", 1) else DOWN, bool(entry.get("health", 1)), lag)
-        return states
+        except PyMongoError as exc:  # not answering: ask the next one
+            if not is_transient(exc):
+                raise
+            continue
+        return _states_from(replica_set, endpoints, status)
+    if refused:
+        return {m.name: (AUTH_FAILED, False, None) for m in replica_set.members if pids.get(m.name)}
     return {}
 
 
-def _single_state(address, pid, credentials) -> tuple:
+def _states_from(replica_set: ReplicaSet, endpoints: Endpoints, status: dict[str, Any]) -> dict[str, State]:
+    by_host = {endpoints[m.name].host: m.name for m in replica_set.members}
+    optimes = {m["name"]: m.get("optimeDate") for m in status["members"]}
+    primary_time = next((optimes[m["name"]] for m in status["members"] if m["stateStr"] == "PRIMARY"), None)
+    states: dict[str, State] = {}
+    for entry in status["members"]:
+        name = by_host.get(entry["name"])
+        if name is None:
+            continue
+        lag = None
+        if primary_time and optimes.get(entry["name"]) and entry["stateStr"] in ("PRIMARY", "SECONDARY"):
+            lag = max(0.0, (primary_time - optimes[entry["name"]]).total_seconds())
+        healthy = bool(entry.get("health", 1))
+        states[name] = (entry["stateStr"] if healthy else DOWN, healthy, lag)
+    return states
+
+
+def _single_state(address: str, pid: Optional[int], credentials: Optional[Credentials]) -> State:
     if not pid:
         return DOWN, False, None
     try:
-        with direct_client(address, credentials, serverSelectionTimeoutMS=1500) as client:
+        with direct_client(address, credentials, serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
             client.admin.command("ping")
         return "RUNNING", True, None
-    except Exception:  # running but not answering
+    except OperationFailure as exc:
+        if exc.code == ServerCode.AuthenticationFailed:
+            return AUTH_FAILED, False, None
+        raise
+    except PyMongoError as exc:  # running but not answering
+        if not is_transient(exc):
+            raise
         return "UNREACHABLE", False, None
 
 
-def cluster_status(topology, endpoints: dict, pids: dict, credentials) -> list[ProcessStatus]:
+def cluster_status(topology: Topology, endpoints: Endpoints, pids: dict[str, Optional[int]],
+                   credentials: Optional[Credentials]) -> list[ProcessStatus]:
     with ThreadPoolExecutor(max_workers=8) as pool:
         set_jobs = {rs.name: pool.submit(_set_states, rs, endpoints, pids, credentials) for rs in topology.replica_sets}
-        singles = [p for p in topology.processes if p.role in ("mongos", "standalone")]
         single_jobs = {p.name: pool.submit(_single_state, endpoints[p.name].address, pids.get(p.name), credentials)
-                       for p in singles}
-        results = []
-        for proc in topology.processes:
-            set_name = getattr(proc, "set_name", None)
-            if proc.name in single_jobs:
-                state, healthy, lag = single_jobs[proc.name].result()
-            else:
-                known = set_jobs[set_name].result().get(proc.name)
-                if not pids.get(proc.name):
-                    state, healthy, lag = DOWN, False, None
-                elif known:
-                    state, healthy, lag = known
-                else:
-                    state, healthy, lag = "STARTUP", False, None
-            results.append(ProcessStatus(name=proc.name, role=proc.role, set_name=set_name,
-                                         address=endpoints[proc.name].address, pid=pids.get(proc.name),
-                                         state=state, healthy=healthy, lag_seconds=lag))
-    return results
+                       for p in topology.processes if p.role in (Role.MONGOS, Role.STANDALONE)}
+        return [_status_of(proc, endpoints, pids, set_jobs, single_jobs) for proc in topology.processes]
+
+
+def _status_of(proc: Process, endpoints: Endpoints, pids: dict[str, Optional[int]], set_jobs: dict,
+               single_jobs: dict) -> ProcessStatus:
+    if proc.name in single_jobs:
+        state, healthy, lag = single_jobs[proc.name].result()
+    elif not pids.get(proc.name):
+        state, healthy, lag = DOWN, False, None
+    else:
+        state, healthy, lag = set_jobs[proc.set_name].result().get(proc.name, (STARTUP, False, None))
+    return ProcessStatus(name=proc.name, role=proc.role, set_name=proc.set_name, address=endpoints[proc.name].address,
+                         pid=pids.get(proc.name), state=state, healthy=healthy, lag_seconds=lag)
 
 
 def member_states(statuses: list[ProcessStatus]) -> dict[str, str]:

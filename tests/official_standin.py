@@ -7,8 +7,9 @@ cannot be pulled. The stand-in provides exactly what a rendered "official"
 file uses from that image, laid out like it:
 
 - `mongod` and `mongosh` on PATH (mongosh = npm's mongosh 2.12.0 run by this
-  host's node; mongod = the bundled 6.0.5), plus every library `ldd` lists for
-  mongod, node and mongosh's native add-ons;
+  host's node; mongod = the one of the MongoDB version under test, by default
+  the bundled 6.0.5), plus every library `ldd` lists for mongod, node and
+  mongosh's native add-ons;
 - a /bin/sh with head, base64, chown, chmod, sleep, stat (static busybox);
 - the official image's user and layout: root by default (its entrypoint, not
   its USER, drops to mongodb), a `mongodb` user with uid/gid 999,
@@ -32,6 +33,7 @@ from pathlib import Path
 from shardsmith.binaries import find_binary
 from shardsmith.image import build_image, find_busybox, library_files
 from shardsmith.render.compose import LOCAL_REPOSITORY, MONGODB_UID
+from tests.conftest import TEST_MONGODB_VERSION
 from tests.plugin import tools
 
 STANDIN_REPOSITORY = "shardsmith-test/mongo-standin"
@@ -68,7 +70,7 @@ def mongosh_node_modules() -> Path:
 
 def image_files(node_modules: Path) -> dict[str, Path]:
     """Host files by image path: mongod, node, busybox, their libraries and mongosh's add-ons' libraries."""
-    mongod = find_binary("mongod", None, "6.0")
+    mongod = find_binary("mongod", None, TEST_MONGODB_VERSION)
     node = shutil.which("node")
     if mongod is None or node is None:
         raise RuntimeError(f"the stand-in image needs mongod (found {mongod}) and node (found {node})")
@@ -103,7 +105,7 @@ def standin_image() -> str:
     tools.docker_engine()
     node_modules = mongosh_node_modules()
     files = image_files(node_modules)
-    tag = f"{STANDIN_REPOSITORY}:{find_binary('mongod', None, '6.0').version}"
+    tag = f"{STANDIN_REPOSITORY}:{find_binary('mongod', None, TEST_MONGODB_VERSION).version}"
     digest = inputs_digest(files, node_modules)
     try:
         if docker.from_env().images.get(tag).labels.get(INPUTS_LABEL) == digest:

@@ -12,10 +12,10 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 from pymongo.write_concern import WriteConcern
 
+from ..servercodes import ServerCode
 from .idempotent import batched, insert_ignoring_present
 from .rotate import BATCH, month_collections
 
-NAMESPACE_EXISTS = 48
 MAJORITY = WriteConcern("majority")
 
 
@@ -32,7 +32,7 @@ def drop_if_empty(db: Database, name: str) -> bool:
     try:
         db[parked].rename(name)
     except OperationFailure as exc:
-        if exc.code != NAMESPACE_EXISTS:
+        if exc.code != ServerCode.NamespaceExists:
             raise
         for batch in batched(db[parked].find({}, batch_size=BATCH), BATCH):
             insert_ignoring_present(db[name], batch)

@@ -9,9 +9,9 @@ from pymongo import InsertOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
+from ..servercodes import ServerCode
 from ..errors import ShardsmithError
 
-DUPLICATE_KEY = 11000
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -32,7 +32,7 @@ def insert_ignoring_present(target: Collection, documents: list) -> int:
         return target.bulk_write([InsertOne(d) for d in documents], ordered=False).inserted_count
     except BulkWriteError as exc:
         others = [e for e in exc.details["writeErrors"]
-                  if e["code"] != DUPLICATE_KEY or set(e.get("keyPattern", {})) != {"_id"}]
+                  if e["code"] != ServerCode.DuplicateKey or set(e.get("keyPattern", {})) != {"_id"}]
         if others:
             first = others[0]
             raise ShardsmithError(f"{target.full_name}: {len(others)} document(s) refused, first: {first.get('errmsg')}",

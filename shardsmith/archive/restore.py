@@ -19,6 +19,10 @@ from .manifest import Manifest, archive_dir, read_manifest
 from .rotate import BATCH, month_label
 
 MAJORITY = WriteConcern("majority")
+# createIndexes' answer when an index of that name or those keys exists with other options
+# (IndexOptionsConflict, IndexKeySpecsConflict in mongodb/mongo src/mongo/base/error_codes.yml);
+# any other failure (a missing login, a read-only user) is the target's, explained by the caller.
+INDEX_CONFLICTS = frozenset({85, 86})
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ def restore(db: Database, prefix: str, month: str, root: Path, *, batch_size: in
                 db.command({"createIndexes": manifest.collection, "indexes": indexes,
                             "writeConcern": {"w": "majority"}})
             except OperationFailure as exc:
+                if exc.code not in INDEX_CONFLICTS:
+                    raise
                 raise ShardsmithError(f"cannot recreate the archived indexes on {db.name}.{manifest.collection}: "
                                       f"{exc.details.get('errmsg', exc) if exc.details else exc}",
                                       hint="an index of the same name or keys with other options exists there; "

@@ -12,25 +12,31 @@ On the host network everything is on deploy.bind_ip, as with local processes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Optional, Sequence
 from urllib.parse import quote
 
 import docker
 from docker.errors import DockerException, ImageNotFound
 
+from ..clients import direct_client
 from ..credentials import root_credentials
+from ..endpoints import Endpoint, Endpoints
 from ..errors import ShardsmithError
-from ..hosts_file import remove as remove_hosts_block
+from .. import hosts_file
 from ..render import write_compose_files
-from ..render.compose import image_kind_of, member_host, published, reachable_ip
-from ..replset import direct_client
-from ..wait import poll
-from .base import Endpoint
+from ..render.compose import image_kind_of, member_host, published
+from ..state import Foreign, StateDir
+from ..topology.model import Process, Role, Topology
+from ..wait import Deadline, poll
+from .base import check_ports_free
 
+logger = logging.getLogger(__name__)
 COMPOSE_TIMEOUT = 300
 LOG_TAIL_LINES = 15
 READY_TIMEOUT = 120.0
@@ -97,7 +103,7 @@ class ComposeCommands:
 class ComposeBackend:
     name = "compose"
 
-    def __init__(self, topology, state, *, routers: bool = True):
+    def __init__(self, topology: Topology, state: StateDir, *, routers: bool = True):
         self.topology = topology
         self.state = state
         self.routers = routers
@@ -123,11 +129,11 @@ class ComposeBackend:
     def sockets(self) -> Path | None:
         return sockets_folder(self.state.path) if self.bridge else None
 
-    def endpoints(self) -> dict[str, Endpoint]:
-        ip = reachable_ip(self.topology.deploy.bind_ip)
+    def endpoints(self) -> Endpoints:
+        ip = self.topology.deploy.reachable_ip
         found = {}
         for proc in self.topology.processes:
-            if not self.bridge or (proc.role == "mongos" and published(self.topology, proc)):
+            if not self.bridge or (proc.role is Role.MONGOS and published(self.topology, proc)):
                 address = f"{ip}:{proc.port}"
             else:
                 address = quote(str(self.sockets / f"mongodb-{proc.port}.sock"), safe="")
@@ -141,8 +147,9 @@ class ComposeBackend:
             self._client = docker_client()
         return self._client
 
-    def prepare(self, *, need_mongos: bool) -> None:
-        """Engine, compose plugin and image are there, and the image can run what we need."""
+    def prepare(self, procs: Sequence[Process], *, need_mongos: bool) -> None:
+        """Engine, compose plugin and image are there, the image can run what we need, and the host ports
+        compose will publish for `procs` are free (members on a bridge publish nothing unless exposed)."""
         self.client  # noqa: B018 - raises when no engine answers
         check_compose_plugin()
         image = self.topology.mongodb.image
@@ -157,6 +164,8 @@ class ComposeBackend:
                     else f"pull it first (`docker pull {image}`), or build a local one with `inv image` and set "
                          "mongodb.image to its tag")
             raise ShardsmithError(f"Docker image {image} is not on this machine", hint=hint) from None
+        host_ports = {p.name: p.port for p in procs if not self.bridge or published(self.topology, p)}
+        check_ports_free(self.topology.deploy.bind_address, host_ports)
 
     # -- what runs ---------------------------------------------------------------------
     def containers(self) -> dict[str, object]:
@@ -177,12 +186,24 @@ class ComposeBackend:
             result[proc.name] = state.get("Pid") or None if state.get("Running") else None
         return result
 
-    def pid(self, proc) -> int | None:
+    def pid(self, proc: Process) -> Optional[int]:
         return self.running()[proc.name]
+
+    def discoverable_from_host(self) -> bool:
+        """On the host network, always; on a bridge, only exposed members whose names resolve here."""
+        if not self.bridge:
+            return True
+        block = hosts_file.cluster_block(self.topology)
+        return block is not None and not hosts_file.unresolved(block)
+
+    def foreign(self) -> dict[str, Foreign]:
+        """Containers are ours by their compose project label: nothing foreign can stand in for them."""
+        return {}
 
     # -- lifecycle -------------------------------------------------------------------
     def write_files(self) -> Path:
         """Render the compose file and init script (as `inv render` does, plus the sockets mount)."""
+        self.state.claim()
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.sockets:
             self.sockets.mkdir(parents=True, exist_ok=True)
@@ -205,7 +226,7 @@ class ComposeBackend:
         """The root password under the name the init services read it by (none without auth)."""
         if not (self.topology.auth.enabled and self.state.path.exists()):
             return {}
-        credentials = root_credentials(self.topology.auth, self.state.path, create=True)
+        credentials = root_credentials(self.topology.auth, self.state, create=True)
         return {self.topology.auth.root_password_env: credentials.password}
 
     def failure_report(self, done: subprocess.CompletedProcess) -> str:
@@ -255,7 +276,7 @@ class ComposeBackend:
                     client.admin.command("ping")
             return True
 
-        poll(check, timeout=READY_TIMEOUT, what="the started containers to answer", interval=0.1,
+        poll(check, until=Deadline.after(READY_TIMEOUT), what="the started containers to answer", interval=0.1,
              hint="`inv logs MEMBER` shows what the members logged")
         if exited:
             details = "\n".join(f"--- {p.name}, last log lines:\n{self.log_tail(p)}" for p in exited)
@@ -287,4 +308,4 @@ class ComposeBackend:
         if self.sockets and self.sockets.exists():
             shutil.rmtree(self.sockets, ignore_errors=True)
         self.state.remove()
-        remove_hosts_block(self.topology.name)  # what `shardsmith hosts --write` added, if anything
+        hosts_file.remove(self.topology.name)  # what `shardsmith hosts --write` added, if anything

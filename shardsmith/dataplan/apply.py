@@ -5,7 +5,11 @@
 
 A plan with refusals is not started: nothing changes. Split and move steps
 look at the chunks first, so a boundary that exists or a range already on its
-shard is skipped (after a crash, applying again resumes).
+shard is skipped (after a crash, applying again resumes). Another apply or
+person may act at the same time: a shardCollection the router refuses because
+the collection got sharded meanwhile is "already" on the same key and a clear
+error on another; a split or move the router refuses is skipped when the
+chunks, read again, show it was done meanwhile.
 """
 
 from __future__ import annotations
@@ -17,11 +21,17 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
+from ..servercodes import ServerCode
 from .bsonjson import to_plain
+from .layout import piece_holders
+from .observe import BUCKETS, user_key
 from .steps import Plan, Step
 
-ALREADY_SHARDED = 20  # IllegalOperation, as older routers answer for an already sharded collection
-NAMESPACE_EXISTS = 48
+# shardCollection on a sharded collection: AlreadyInitialized from 4.4 when the key, unique or collation
+# differ (the same ones answer ok: an identical request joins or finds the first one's result);
+# IllegalOperation from older routers, whatever the options. IllegalOperation also means other
+# things, so either one is checked against config.collections before it counts as "already sharded".
+ALREADY_SHARDED = (ServerCode.AlreadyInitialized, ServerCode.IllegalOperation)
 
 
 @dataclass
@@ -82,26 +92,38 @@ def _run(client, step: Step, chunks: "_Chunks") -> Outcome:
     try:
         client[step.database].command(step.command)
     except OperationFailure as exc:
-        if step.kind == "shardCollection" and _already_sharded(exc):
-            return _check_sharded(client, step)
-        if step.kind == "create" and exc.code == NAMESPACE_EXISTS:
+        if step.kind == "shardCollection" and exc.code in ALREADY_SHARDED:
+            return _check_sharded(client, step, exc)
+        if step.kind == "create" and exc.code == ServerCode.NamespaceExists:
             return Outcome(step, "already", "the collection exists (created meanwhile)")
         raise
     return Outcome(step, "done")
 
 
-def _already_sharded(exc: OperationFailure) -> bool:
-    return exc.code == ALREADY_SHARDED or "already sharded" in str((exc.details or {}).get("errmsg", exc))
+def _check_sharded(client, step: Step, refusal: OperationFailure) -> Outcome:
+    """The router said the collection is sharded already: "already" on the same key, else the user must know."""
+    ns, key = step.command["shardCollection"], dict(step.command["key"])
+    entry = _sharding_entry(client, ns)
+    if entry is None:  # not sharded after all: the refusal meant something else
+        raise refusal
+    have = user_key(entry["key"], entry.get("timeseriesFields") or {})
+    if list(have.items()) != list(key.items()):
+        raise ShardsmithError(f"{ns} was sharded meanwhile on {have}, not on {key} (the router answered "
+                              f"{refusal.details.get('codeName', refusal.code) if refusal.details else refusal.code})",
+                              hint=f"run `inv plan` again; to change the key: reshardCollection {ns}")
+    options = [f"{name}: {entry[name]}" for name in ("unique", "defaultCollation") if entry.get(name)]
+    also = f", with {', '.join(options)}, which the spec does not ask for" if options else ""
+    return Outcome(step, "already", f"sharded meanwhile on the same key{also}")
 
 
-def _check_sharded(client, step: Step) -> Outcome:
-    """shardCollection said "already sharded": fine if on the same key, else the user must know."""
-    ns, key = step.command["shardCollection"], step.command["key"]
-    entry = client.config.collections.find_one({"_id": ns}) or {}
-    if list(entry.get("key", {}).items()) == list(key.items()):
-        return Outcome(step, "already", "sharded meanwhile on the same key")
-    raise ShardsmithError(f"{ns} was sharded meanwhile on {dict(entry.get('key', {}))}, not on {dict(key)}",
-                          hint=f"run `inv plan` again; to change the key: reshardCollection {ns}")
+def _sharding_entry(client, ns: str):
+    """config.collections for ns; a time-series collection is registered under its buckets namespace."""
+    db, name = ns.split(".", 1)
+    for candidate in (ns, f"{db}.{BUCKETS}{name}"):
+        entry = client.config.collections.find_one({"_id": candidate})
+        if entry:
+            return entry
+    return None
 
 
 def _canon(doc) -> str:
@@ -130,12 +152,28 @@ class _Chunks:
                                 for c in self.client.config.chunks.find(query, {"min": 1, "max": 1, "shard": 1})}
         return self.layouts[ns]
 
+    def reread(self, ns: str) -> None:
+        """Forget what was read: the router refused a step, so someone else changed the chunks."""
+        self.layouts.pop(ns, None)
+        self.split_since_read.pop(ns, None)
+
+    def on_shard(self, ns: str, low: dict, high: dict, shard: str) -> bool:
+        """Whether [low, high) lies on `shard` now, read again (merged into a larger chunk counts)."""
+        self.reread(ns)
+        return piece_holders(list(self.layout(ns).values()), [low, high]) == [shard]
+
 
 def _split(client, step: Step, chunks: _Chunks) -> Outcome:
     ns, middle = step.command["split"], step.command["middle"]
     if _canon(middle) in chunks.boundaries(ns):
         return Outcome(step, "skipped", "already a chunk boundary")
-    client.admin.command(step.command)
+    try:
+        client.admin.command(step.command)
+    except OperationFailure:
+        chunks.reread(ns)
+        if _canon(middle) in chunks.boundaries(ns):
+            return Outcome(step, "skipped", "a chunk boundary made meanwhile")
+        raise
     chunks.split_since_read.setdefault(ns, set()).add(_canon(middle))
     return Outcome(step, "done")
 
@@ -150,17 +188,29 @@ def _move(client, step: Step, chunks: _Chunks) -> Outcome:
     while at in layout and at != _canon(high):
         chain.append(layout[at])
         at = _canon(layout[at]["max"])
-    if at != _canon(high):  # not a chain of whole chunks: let the server judge the planned command
-        client.admin.command(command)
-        chunks.layouts.pop(ns, None)
-        return Outcome(step, "done")
+    whole_chunks = at == _canon(high)
+    if not whole_chunks:  # part of a chunk (merged meanwhile?): the server splits it off, or judges otherwise
+        chain = [{"min": low, "max": high, "shard": None}]
     moving = [c for c in chain if c["shard"] != shard]
+    moved = 0
     for chunk in moving:
-        if "moveRange" in command:
-            client.admin.command({"moveRange": ns, "min": chunk["min"], "max": chunk["max"], "toShard": shard})
-        else:
-            client.admin.command({"moveChunk": ns, "bounds": [chunk["min"], chunk["max"]], "to": shard})
+        try:
+            client.admin.command(_move_command(command, ns, chunk, shard))
+            moved += 1
+        except OperationFailure:
+            if not chunks.on_shard(ns, chunk["min"], chunk["max"], shard):
+                raise
         chunk["shard"] = shard
+    if not whole_chunks:
+        chunks.reread(ns)
     if not moving:
         return Outcome(step, "skipped", f"already on {shard}")
-    return Outcome(step, "done", f"{len(moving)} chunk(s) moved" if len(moving) > 1 else "")
+    if not moved:
+        return Outcome(step, "skipped", f"moved to {shard} meanwhile")
+    return Outcome(step, "done", f"{moved} chunk(s) moved" if len(moving) > 1 else "")
+
+
+def _move_command(command: dict, ns: str, chunk: dict, shard: str) -> dict:
+    if "moveRange" in command:
+        return {"moveRange": ns, "min": chunk["min"], "max": chunk["max"], "toShard": shard}
+    return {"moveChunk": ns, "bounds": [chunk["min"], chunk["max"]], "to": shard}

@@ -15,7 +15,7 @@ from bson.min_key import MinKey
 
 from ..bsonorder import tuple_key
 from .indexes import MAJORITY, index_steps
-from .layout import hashed_boundaries, key_document, owners
+from .layout import hashed_boundaries, key_document, owners, presplit_by_shares, shares_held
 from .observe import Observed
 from .steps import Difference, Plan, Refusal, Step
 from .versions import Behaviour, behaviour_for
@@ -171,6 +171,13 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
                                      "remove presplit from the spec (the balancer spreads chunks as data grows), "
                                      "or load the data after sharding"))
         return
+    zoned_hashed_first = bool(spec.zones) and spec.shard_key[0][1] == "hashed"
+    if spec.presplit and spec.presplit.chunks_per_shard and zoned_hashed_first and not _one_zone_over_everything(spec):
+        plan.refusals.append(Refusal(
+            ns, f"{ns}: chunks_per_shard with zones on a key whose first field is hashed needs a single zone over the "
+                "whole key range (the server refuses presplitHashedZones otherwise)",
+            "remove presplit (the zones place the chunks), or declare one zone from $minKey to $maxKey"))
+        return
     _zones(plan, ns, spec, observed, prune)
     if behaviour.enable_sharding == "required" and db not in enabled:
         plan.steps.append(Step("enableSharding", db, "admin", {"enableSharding": db}, f"enable sharding on {db}",
@@ -192,13 +199,14 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
         chosen = "presplitHashedZones: initial chunks follow the zones defined first"
     elif per_shard and behaviour.presplit == "numInitialChunks":
         command["numInitialChunks"] = per_shard * len(shards)
-        chosen = f"numInitialChunks {per_shard} x {len(shards)} shard(s): honoured by {observed.server.version or 'this version'}"
+        chosen = (f"numInitialChunks {per_shard} x {len(shards)} shard(s): honoured by "
+                  f"{observed.server.version or 'this version'}{_merging(behaviour)}")
     elif per_shard:
         boundaries = hashed_boundaries(spec.shard_key, per_shard * len(shards))
         after = _split_and_move(ns, spec.shard_key, boundaries, shards, behaviour)
         chosen = (f"split-and-move: numInitialChunks is ignored from 7.2 (the server makes "
                   f"{behaviour.default_hashed_chunks_per_shard} chunk(s) per shard); {len(boundaries)} NumberLong "
-                  f"split points, then {behaviour.move_command}")
+                  f"split points, then {behaviour.move_command}{_merging(behaviour)}")
     elif spec.presplit and spec.presplit.points:
         boundaries = [key_document(spec.shard_key, _key_values(dict(p), spec.shard_key)) for p in spec.presplit.points]
         after = _split_and_move(ns, spec.shard_key, boundaries, shards, behaviour)
@@ -207,21 +215,47 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
     plan.steps += after
 
 
+def _merging(behaviour: Behaviour) -> str:
+    if behaviour.auto_merger != "left-on":
+        return ""
+    return ("; the AutoMerger (7.0+) is left on: it may later merge a shard's contiguous chunks, and the plan "
+            "then checks each shard's share of the hashed range, not its chunk count")
+
+
+def _one_zone_over_everything(spec) -> bool:
+    """PresplitHashedZonesSplitPolicy::_validate (MongoDB server, db/s/config/initial_split_policy.cpp)."""
+    if len(spec.zones) != 1:
+        return False
+    zone, key = spec.zones[0], spec.shard_key
+    low = key_document(key, _key_values(dict(zone.min), key))
+    high = key_document(key, _key_values(dict(zone.max), key))
+    return (low == key_document(key, {}) and
+            high == key_document(key, {key[0][0]: MaxKey()}))
+
+
 def _under_split(plan, ns, spec, have, shards, behaviour) -> None:
-    per_shard = spec.presplit.chunks_per_shard if spec.presplit else None
-    if not per_shard or spec.zones or spec.shard_key[0][1] != "hashed":
-        return
-    if all(have.chunks.get(s, 0) >= per_shard for s in shards):
+    """A hashed pre-split holds while every shard holds its share of the range (versions.py: merged chunks pass)."""
+    per_shard = presplit_by_shares(spec)
+    if not per_shard:
         return
     counts = ", ".join(f"{s}: {have.chunks.get(s, 0)}" for s in shards)
+    if shares_held(have.ranges, spec.shard_key, per_shard, shards):
+        if any(have.chunks.get(s, 0) < per_shard for s in shards):
+            merger = "the AutoMerger merges them from 7.0" if behaviour.auto_merger == "left-on" else "mergeChunks"
+            plan.notes.append(f"{ns}: chunks per shard {counts}, fewer than the {per_shard} declared, but every shard "
+                              f"holds its share of the hashed range, which is what pre-splitting is for (contiguous "
+                              f"chunks of a shard merge: {merger}); nothing is split again")
+        return
     if have.empty:
         boundaries = hashed_boundaries(spec.shard_key, per_shard * len(shards))
         plan.steps += _split_and_move(ns, spec.shard_key, boundaries, shards, behaviour)
-        plan.notes.append(f"{ns} is sharded and empty but has fewer than {per_shard} chunks per shard ({counts}): "
-                          "splitting and moving (splits at existing boundaries are skipped)")
+        plan.notes.append(f"{ns} is sharded and empty but its chunks ({counts} per shard) do not give every shard "
+                          f"its share of the hashed range: splitting and moving (what is already so is skipped)")
     else:
-        plan.differences.append(Difference(ns, f"fewer than {per_shard} chunks per shard ({counts})",
-                                           "it holds data, so it is not pre-split; the balancer spreads chunks"))
+        plan.differences.append(Difference(
+            ns, f"its chunks ({counts} per shard) do not give every shard {per_shard} of the "
+                f"{per_shard * len(shards)} pre-split pieces of the hashed range",
+            "it holds data, so it is not pre-split again; the balancer spreads data"))
 
 
 def _split_and_move(ns, shard_key, boundaries, shards, behaviour) -> list:

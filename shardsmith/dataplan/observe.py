@@ -5,7 +5,9 @@
 
 Collections and their options come from listCollections, indexes from
 listIndexes; on a sharded target shard keys come from config.collections,
-chunk counts from config.chunks, zones from config.tags and listShards, the
+chunk counts from config.chunks (counted by the server, chunk_count_pipeline),
+the chunk ranges of hashed pre-split collections from config.chunks (their
+shares are checked, versions.py), zones from config.tags and listShards, the
 balancer from balancerStatus and config.settings. On a replica set or a
 standalone the sharding parts are simply absent (kind says which).
 """
@@ -20,6 +22,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from .bsonjson import from_plain, to_plain
+from .layout import presplit_by_shares
 from .versions import ServerVersion, behaviour_for, parse_version
 
 BUCKETS = "system.buckets."
@@ -34,6 +37,7 @@ class ObservedCollection:
     empty: Optional[bool] = None  # known only where the plan needs it (pre-splitting)
     shard_key: Optional[dict] = None  # in the collection's own field names (time-series: metaField paths)
     chunks: dict = field(default_factory=dict)  # shard -> chunk count
+    ranges: list = field(default_factory=list)  # [{min, max, shard}], read where a hashed pre-split is checked
 
     @property
     def timeseries(self) -> dict:
@@ -131,9 +135,16 @@ def _collections(client, database) -> dict:
     return found
 
 
+def chunk_count_pipeline(uuids: list) -> list:
+    """Chunks per (collection, shard), counted by the server."""
+    return [{"$match": {"uuid": {"$in": uuids}}},
+            {"$group": {"_id": {"uuid": "$uuid", "shard": "$shard"}, "chunks": {"$sum": 1}}}]
+
+
 def _sharding(client, observed: Observed, topology) -> None:
-    by_uuid = {}
+    by_uuid, by_shares = {}, []
     for database in topology.databases:
+        specs = {c.name: c for c in database.collections}
         pattern = "^" + re.escape(database.name + ".")
         for entry in client.config.collections.find({"_id": {"$regex": pattern}}):
             if entry.get("dropped"):
@@ -145,19 +156,23 @@ def _sharding(client, observed: Observed, topology) -> None:
             coll = observed.collection(database.name, name)
             if coll is None:
                 continue
-            coll.shard_key = _user_key(entry["key"], ts_fields or coll.timeseries)
+            coll.shard_key = user_key(entry["key"], ts_fields or coll.timeseries)
             by_uuid[entry.get("uuid")] = coll
+            if presplit_by_shares(specs[name]):
+                by_shares.append(entry.get("uuid"))
     if by_uuid:
-        pipeline = [{"$match": {"uuid": {"$in": list(by_uuid)}}},
-                    {"$group": {"_id": {"uuid": "$uuid", "shard": "$shard"}, "chunks": {"$sum": 1}}}]
-        for row in client.config.chunks.aggregate(pipeline):
+        for row in client.config.chunks.aggregate(chunk_count_pipeline(list(by_uuid))):
             by_uuid[row["_id"]["uuid"]].chunks[row["_id"]["shard"]] = row["chunks"]
+    if by_shares:
+        for chunk in client.config.chunks.find({"uuid": {"$in": by_shares}}, {"_id": 0, "uuid": 1, "min": 1, "max": 1,
+                                                                               "shard": 1}):
+            by_uuid[chunk.pop("uuid")].ranges.append(chunk)
     spec_namespaces = [f"{d.name}.{c.name}" for d in topology.databases for c in d.collections]
     for tag in client.config.tags.find({"ns": {"$in": spec_namespaces}}):
         observed.zones.setdefault(tag["ns"], []).append({"zone": tag["tag"], "min": tag["min"], "max": tag["max"]})
 
 
-def _user_key(key: dict, ts_fields: dict) -> dict:
+def user_key(key: dict, ts_fields: dict) -> dict:
     """A buckets shard key (meta.x, control.min.time) in the time-series collection's own names."""
     meta, time = ts_fields.get("metaField"), ts_fields.get("timeField")
     out = {}

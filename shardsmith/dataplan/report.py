@@ -51,9 +51,11 @@ def print_notes(notes, console: Console) -> None:
 def print_plan(plan, console: Console, costs=()) -> None:
     target = plan.target
     shards = f", {len(target['shards'])} shard(s)" if target["kind"] == "sharded" else ""
+    merging = (", AutoMerger left on (pre-splits checked by each shard's share)"
+               if plan.behaviour["auto_merger"] == "left-on" else "")
     console.print(f"target: {target['kind']} MongoDB {target['version'] or target['major_minor']}"
                   f" (wire {target['wire_version']}){shards}; behaviour since {plan.behaviour['since']}: "
-                  f"presplit by {plan.behaviour['presplit']}, moves by {plan.behaviour['move_command']}")
+                  f"presplit by {plan.behaviour['presplit']}, moves by {plan.behaviour['move_command']}{merging}")
     if plan.steps:
         table = Table(header_style="bold")
         for column in ("#", "kind", "target", "what", "command"):

@@ -5,8 +5,25 @@
 
 Every version difference the data plan cares about lives in BEHAVIOURS; the
 plan records the entry it chose (`Plan.behaviour`), so a user can see why a
-step is there. Sources: the shardCollection, moveRange and 7.2 compatibility
-pages of the MongoDB manual.
+step is there. Sources: the shardCollection, moveRange, "The AutoMerger" and
+7.2 compatibility pages of the MongoDB manual.
+
+The AutoMerger (7.0+) is left on, and a pre-split collection is checked by
+shares, not by chunk count. Pre-splitting gives every shard its share of an
+empty collection's hashed key range before the first insert. The AutoMerger
+merges contiguous chunks of one shard, which leaves every range on the shard
+it was on; and since 6.0.3 the balancer balances data size, not chunk counts
+(manual: "Sharded Cluster Balancer"), so the chunk count per shard carries
+nothing once the ranges are placed. Turning the AutoMerger off per collection
+(configureCollectionBalancing enableAutoMerger: false) would keep the declared
+count only by giving up what it is for: squashing the fragments that moves
+leave over the life of the busiest collections, the ones that get pre-split.
+So the plan cuts the hashed range into the declared chunks_per_shard x shards
+pieces and is satisfied when every piece lies on one shard and every shard
+holds chunks_per_shard pieces: a merged layout passes (a second apply after a
+merge is empty); a piece across shards, or a shard with more than its share,
+is split and moved again (empty collection) or reported (holding data). The
+same check serves 5.0/6.0, where mergeChunks can merge by hand.
 """
 
 from __future__ import annotations
@@ -39,6 +56,9 @@ class Behaviour:
     default_hashed_chunks_per_shard: int
     # granularity may only grow coarser through collMod (seconds -> minutes -> hours)
     coarser_granularity_only: bool = True
+    # chunk merging by the server: "absent" (before 7.0) or "left-on" (7.0+ AutoMerger: pre-splits are
+    # checked by each shard's share of the hashed range, which merging keeps; see the module docstring)
+    auto_merger: str = "absent"
     note: str = ""
 
     def as_dict(self) -> dict:
@@ -52,8 +72,11 @@ BEHAVIOURS = (
               default_hashed_chunks_per_shard=2, note="5.0: enableSharding first; moveChunk with bounds"),
     Behaviour(since=(6, 0), presplit="numInitialChunks", move_command="moveRange", enable_sharding="optional",
               default_hashed_chunks_per_shard=2, note="6.0: enableSharding optional; moveRange available"),
+    Behaviour(since=(7, 0), presplit="numInitialChunks", move_command="moveRange", enable_sharding="optional",
+              default_hashed_chunks_per_shard=2, auto_merger="left-on",
+              note="7.0: the AutoMerger merges contiguous chunks of a shard; pre-splits are checked by shares"),
     Behaviour(since=(7, 2), presplit="split-and-move", move_command="moveRange", enable_sharding="optional",
-              default_hashed_chunks_per_shard=1,
+              default_hashed_chunks_per_shard=1, auto_merger="left-on",
               note="7.2+: numInitialChunks ignored (one chunk per shard); explicit split points and moveRange"),
 )
 

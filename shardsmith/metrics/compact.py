@@ -15,7 +15,7 @@ from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
 
 from ..errors import ShardsmithError
-from ..replset import direct_client
+from ..clients import direct_client
 from .storage import user_collections
 
 

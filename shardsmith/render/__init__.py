@@ -13,7 +13,7 @@ from .member import member_config_context
 
 def render_member_config(topology, proc, paths: dict) -> str:
     """The YAML config file one mongod or mongos starts with (`--config`)."""
-    template = "mongos.conf.j2" if proc.role == "mongos" else "mongod.conf.j2"
+    template = f"{proc.role.program}.conf.j2"
     return render_template(template, **member_config_context(topology, proc, paths))
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from ..backends.base import Endpoint
-from ..replset import intended_primary
+from ..bootstrap.configs import intended_primary
+from ..endpoints import Endpoint, Endpoints
+from ..topology.model import Role, Topology
 from .environment import render_template
 from .member import SIGNALLED_SHUTDOWN_MS
 
@@ -39,14 +40,11 @@ def init_script_name(topology) -> str:
     return f"{topology.name}.init.js"
 
 
-def reachable_ip(bind_ip: str) -> str:
-    return "127.0.0.1" if bind_ip in ("0.0.0.0", "::") else bind_ip
-
 
 def member_host(topology, proc) -> str:
     """How members and routers name each other: service names on a bridge, bind_ip on the host network."""
     if topology.deploy.network == "host":
-        return f"{reachable_ip(topology.deploy.bind_ip)}:{proc.port}"
+        return f"{topology.deploy.reachable_ip}:{proc.port}"
     return f"{proc.service}:{proc.port}"
 
 
@@ -60,15 +58,27 @@ def host_named_sets(topology) -> tuple:
     return tuple(topology.replica_sets)
 
 
-def in_network_endpoints(topology) -> dict[str, Endpoint]:
-    """Endpoints as an init service sees them: each connects through the namespace of the process it serves."""
-    local = "127.0.0.1" if topology.deploy.network == "bridge" else reachable_ip(topology.deploy.bind_ip)
-    return {p.name: Endpoint(p.name, member_host(topology, p), f"{local}:{p.port}") for p in topology.processes}
+def in_network_endpoints(topology: Topology) -> Endpoints:
+    """Endpoints as the init services see them.
+
+    On a bridge each init service shares the network namespace of the process
+    it sits beside (a set's intended primary, the first router, the
+    standalone): that one it reaches as 127.0.0.1, the localhost exception's
+    condition; every other process by its name on the network. On the host
+    network everything is on bind_ip.
+    """
+    if topology.deploy.network == "host":
+        ip = topology.deploy.reachable_ip
+        return {p.name: Endpoint(p.name, member_host(topology, p), f"{ip}:{p.port}") for p in topology.processes}
+    beside = {init["beside"] for init in init_services(topology, list(topology.routers))}
+    return {p.name: Endpoint(p.name, member_host(topology, p),
+                             f"127.0.0.1:{p.port}" if p.service in beside else member_host(topology, p))
+            for p in topology.processes}
 
 
 def published(topology, proc) -> bool:
     """Routers are always reachable from the host; members only with deploy.expose_members."""
-    return proc.role == "mongos" or topology.deploy.expose_members
+    return proc.role is Role.MONGOS or topology.deploy.expose_members
 
 
 def init_services(topology, routers: list) -> list[dict]:
@@ -116,7 +126,7 @@ def compose_context(topology, image_kind: Optional[str] = None, *, routers: bool
         "official": kind == "official",
         "host_network": deploy.network == "host",
         "bind_ip": deploy.bind_ip,
-        "publish_ip": reachable_ip(deploy.bind_ip),
+        "publish_ip": deploy.reachable_ip,
         "members": list(topology.members),
         "routers": routers_run,
         "published": {p.name: published(topology, p) for p in topology.processes},

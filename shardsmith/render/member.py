@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..topology.model import Role
+
 # A signalled mongod waits this long for secondaries to catch up before it
 # exits; the default (15 s for a primary) makes `down` needlessly slow on a
 # throwaway cluster, and the local backend always sends SIGTERM first.
@@ -24,12 +26,12 @@ def member_config_context(topology, proc, paths: dict) -> dict:
         "keyfile": paths.get("keyfile") if topology.auth.enabled else None,
         "shutdown_timeout_ms": SIGNALLED_SHUTDOWN_MS,
     }
-    if proc.role == "mongos":
+    if proc.role is Role.MONGOS:
         context["config_db"] = config_db(topology)
         return context
     context.update(
         replica_set=proc.set_name,
-        cluster_role={"configsvr": "configsvr", "shardsvr": "shardsvr"}.get(proc.role),
+        cluster_role=proc.role.cluster_role,
         cache_gb=topology.storage.wiredtiger_cache_gb,
     )
     return context

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.write_concern import WriteConcern
 
+from ..servercodes import ServerCode
 from ..dataplan.indexes import wanted_document
 from ..errors import ShardsmithError
 from . import queries
 from .naming import name_pattern
 from .routing import WriteSummary, route_batch
 
-NAMESPACE_EXISTS = 48
 MAJORITY = WriteConcern("majority")
 
 
@@ -112,13 +112,9 @@ class RollingCore:
     @classmethod
     def from_topology(cls, database, topology, prefix: str, **options):
         """The rolling family `prefix` of `database` as the spec declares it, with its index set."""
-        for db in topology.databases:
-            for rolling in db.rolling:
-                if db.name == database.name and rolling.prefix == prefix:
-                    indexes = topology.index_set(rolling.index_set) if rolling.index_set else ()
-                    return cls(database, rolling, indexes=indexes, **options)
-        raise ShardsmithError(f"no rolling collections {prefix!r} in database {database.name!r} of {topology.source}",
-                              hint="declare them under databases.<db>.rolling in the topology")
+        rolling = topology.rolling_family(database.name, prefix)
+        indexes = topology.index_set(rolling.index_set) if rolling.index_set else ()
+        return cls(database, rolling, indexes=indexes, **options)
 
     # -- plans ----------------------------------------------------------------------------------
 
@@ -180,7 +176,7 @@ class RollingCore:
         created, uuid = False, request.uuid
         if not request.exists:
             created = yield Command({"create": request.name, "writeConcern": self.write_concern.document},
-                                    frozenset({NAMESPACE_EXISTS}))
+                                    frozenset({ServerCode.NamespaceExists}))
             if self.index_documents:  # read before createIndexes: see insert_plan
                 uuid = uuids_by_name((yield ListCollections({"name": request.name}))).get(request.name)
         if self.index_documents:

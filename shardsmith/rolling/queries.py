@@ -41,7 +41,7 @@ def months_in_range(names, prefix: str, start, end) -> list[str]:
         if parsed is None:
             continue
         first, after = month_bounds(*parsed)
-        if (high is None or first < high) and (low is None or low < after):
+        if (high is None or first < high) and (low is None or after is None or low < after):
             months.append((parsed, name))
     return [name for _, name in sorted(months)]
 

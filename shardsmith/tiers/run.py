@@ -81,13 +81,3 @@ def run_tier(db: Database, topology, tier, *, now: datetime | None = None, batch
             with progress.phase(f"tier {tier.name}: {move.source.name} -> {move.target.name}"):
                 results.append(move.run(progress))
     return results
-
-
-def tiers_of(topology, database: str | None = None, name: str | None = None) -> list[tuple[str, object]]:
-    """(database, TierSpec) pairs of the spec, optionally one database or one tier."""
-    found = [(db.name, tier) for db in topology.databases for tier in db.tiers
-             if (database is None or db.name == database) and (name is None or tier.name == name)]
-    if not found:
-        raise ShardsmithError(f"no tiers{f' named {name!r}' if name else ''} in {topology.source}",
-                              hint="declare them under databases.<db>.tiers (hot, warm, cold)")
-    return found

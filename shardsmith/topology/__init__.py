@@ -13,10 +13,10 @@ from .cluster_reader import (read_auth, read_deploy, read_member, read_mongodb, 
                              read_routers, read_storage)
 from .dataplan_reader import read_balancer, read_databases, read_index_sets
 from .fields import Fields, type_name
-from .model import Topology
+from .model import Kind, Role, Topology
 from .problems import Problem, Problems, SpecError
 from .dataplan_rules import check_data_plan
-from .rules import check_host_names, check_ports, check_replica_sets
+from .rules import check_host_names, check_network_exposure, check_ports, check_replica_sets
 from .yamlpos import Located, load_located, load_located_file
 
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
@@ -44,7 +44,8 @@ def build_topology(located: Located) -> Topology:
     if name and not CLUSTER_NAME.match(name):
         problems.add(("name",), f"{name!r} must be lowercase letters, digits, '-' or '_' (it names compose projects and folders)")
     kind, sets = _read_layout(top, problems, where)
-    deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network", "expose_members"}))
+    deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network",
+                                                 "expose_members", "allow_unauthenticated_network"}))
     topology = Topology(
         name=name,
         source=located.source,
@@ -62,6 +63,7 @@ def build_topology(located: Located) -> Topology:
     check_replica_sets(topology, problems, where)
     check_ports(topology, problems, where, raw_paths)
     check_host_names(topology, problems, where)
+    check_network_exposure(topology, problems, raw_paths)
     check_data_plan(topology, problems, where)
     problems.raise_if_any()
     return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.in_order(problems.warnings)))
@@ -92,35 +94,35 @@ def _check_one_shape(top: Fields, problems: Problems) -> None:
                                "(config_servers+shards+mongos, replica_set, or standalone)")
 
 
-def _read_layout(top: Fields, problems: Problems, where: dict) -> tuple[str, dict]:
+def _read_layout(top: Fields, problems: Problems, where: dict) -> tuple[Kind, dict]:
     """Which of the three shapes the spec describes, and its sets and routers."""
     sharded = [k for k in SHARDED_KEYS if top.has(k)]
     _check_one_shape(top, problems)
     if top.has("replica_set"):
-        rs = read_replica_set(problems, ("replica_set",), top.data["replica_set"], role="replset", default_name="rs0", where=where)
-        return "replset", {"replica_set": rs}
+        rs = read_replica_set(problems, ("replica_set",), top.data["replica_set"], role=Role.REPLSET, default_name="rs0", where=where)
+        return Kind.REPLSET, {"replica_set": rs}
     if top.has("standalone"):
-        member, explicit = read_member(problems, ("standalone",), top.data["standalone"], set_name=None, number=1, role="standalone")
+        member, explicit = read_member(problems, ("standalone",), top.data["standalone"], set_name=None, number=1, role=Role.STANDALONE)
         where[id(member)] = (("standalone",), explicit)
-        return "standalone", {"standalone": member}
+        return Kind.STANDALONE, {"standalone": member}
     if not sharded:
         problems.add((), "no cluster described: add config_servers, shards and mongos, or replica_set: {members: 3}, or standalone: {}")
-        return "standalone", {}
+        return Kind.STANDALONE, {}
     for needed in ("config_servers", "shards"):
         if not top.has(needed):
             problems.add((), f"a sharded cluster needs {needed}")
     config = None
     if top.has("config_servers"):
-        config = read_replica_set(problems, ("config_servers",), top.data["config_servers"], role="configsvr", default_name="cfg", where=where)
+        config = read_replica_set(problems, ("config_servers",), top.data["config_servers"], role=Role.CONFIGSVR, default_name="cfg", where=where)
     raw_shards = top.list("shards")
     if top.has("shards") and not raw_shards:
         problems.add(("shards",), "a sharded cluster needs at least one shard")
     shards = tuple(
-        read_replica_set(problems, ("shards", i), entry, role="shardsvr", default_name=None, where=where)
+        read_replica_set(problems, ("shards", i), entry, role=Role.SHARDSVR, default_name=None, where=where)
         for i, entry in enumerate(raw_shards)
     )
     routers = read_routers(top.sub("mongos", {"count", "args"}))
-    return "sharded", {"config_servers": config, "shards": shards, "routers": routers}
+    return Kind.SHARDED, {"config_servers": config, "shards": shards, "routers": routers}
 
 
 def _assign_ports(topology: Topology, base_port: int, where: dict):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import psutil
+
+from ..releases import VersionRequest
+from .addresses import parse_bind_ip
 from .fields import Fields, type_name
-from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet,
+from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role,
                     Router, StorageSettings)
 from .problems import Problems
 
@@ -13,20 +17,33 @@ MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tag
 SET_KEYS = {"name", "members"}
 SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-VERSION = re.compile(r"^\d+\.\d+$")
+DEFAULT_VERSION = "6.0"  # mongodb.version when the spec names none
 MAX_MEMBERS = 50  # MongoDB's limit on replica-set members
+# members[n].secondaryDelaySecs (https://www.mongodb.com/docs/manual/reference/replica-configuration/):
+# the server validates it with `{ gte: 0, lte: 31622400 }`, 366 days, in mongodb/mongo
+# src/mongo/db/repl/member_config.idl.
+MAX_SECONDARY_DELAY = 366 * 86400
+# cacheSizeGB: `validator: { gte: 0.25, lte: 10000 }` in mongodb/mongo
+# src/mongo/db/storage/wiredtiger/wiredtiger_global_options.idl.
+MIN_CACHE_BYTES, MAX_CACHE_BYTES = 1024**3 // 4, 10000 * 1024**3
 
 
 def read_mongodb(fields: Fields) -> MongoDBSettings:
-    version = fields.data.get("version", "6.0")
+    """`version` is "7.0" (newest 7.0.x), "8.0.4" (exact) or "latest"; the default image is mongo:MAJOR.MINOR."""
+    version = fields.data.get("version", DEFAULT_VERSION)
     if isinstance(version, float):  # `version: 6.0` unquoted
         version = f"{version:.1f}"
-    if not isinstance(version, str) or not VERSION.match(version):
-        fields.problems.add(fields.at("version"), f"must be MAJOR.MINOR such as \"7.0\"; got {version!r}")
-        version = "6.0"
+    try:
+        request = VersionRequest.parse(version) if isinstance(version, str) else None
+    except ValueError:
+        request = None
+    if request is None:
+        fields.problems.add(fields.at("version"), 'must be MAJOR.MINOR such as "7.0", an exact release such as '
+                                                  f'"8.0.4", or "latest"; got {version!r}')
+        request = VersionRequest.parse(DEFAULT_VERSION)
     return MongoDBSettings(
-        version=version,
-        image=fields.str("image", f"mongo:{version}"),
+        version=request.text,
+        image=fields.str("image", f"mongo:{request.series or request.text}"),
         binaries=fields.str("binaries", "auto"),
     )
 
@@ -34,12 +51,24 @@ def read_mongodb(fields: Fields) -> MongoDBSettings:
 def read_deploy(fields: Fields) -> DeploySettings:
     return DeploySettings(
         backend=fields.str("backend", "local", choices=("local", "compose")),
-        bind_ip=fields.str("bind_ip", "127.0.0.1"),
+        bind_ip=read_bind_ip(fields),
         base_port=fields.number("base_port", 27017, minimum=1024, maximum=65535),
         state_dir=fields.str("state_dir", ".shardsmith"),
         network=fields.str("network", "bridge", choices=("bridge", "host")),
         expose_members=fields.bool("expose_members", False),
+        allow_unauthenticated_network=fields.bool("allow_unauthenticated_network", False),
     )
+
+
+def read_bind_ip(fields: Fields) -> str:
+    """Addresses or host names, comma-separated as mongod's net.bindIp; normalised without spaces."""
+    default = DeploySettings.bind_ip
+    text = fields.str("bind_ip", default)
+    try:
+        return ",".join(parse_bind_ip(text))
+    except ValueError as exc:
+        fields.problems.add(fields.at("bind_ip"), str(exc))
+        return default
 
 
 def read_auth(fields: Fields) -> AuthSettings:
@@ -55,7 +84,26 @@ def read_auth(fields: Fields) -> AuthSettings:
 
 
 def read_storage(fields: Fields) -> StorageSettings:
-    return StorageSettings(wiredtiger_cache_bytes=fields.size("wiredtiger_cache"))
+    """The cache each mongod gets: within mongod's bounds and this machine's memory."""
+    cache = fields.size("wiredtiger_cache")
+    if cache is None:
+        return StorageSettings()
+    memory = psutil.virtual_memory().total
+    if cache > memory:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is more than this machine's memory "
+                                                           f"({_gb(memory)}); every mongod would be given that much")
+        return StorageSettings()
+    if cache > MAX_CACHE_BYTES:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is above mongod's maximum of 10000 GB")
+        return StorageSettings()
+    if cache < MIN_CACHE_BYTES:
+        fields.problems.add(fields.at("wiredtiger_cache"), f"{_gb(cache)} is below mongod's minimum of 0.25 GB; "
+                                                           "each mongod gets 0.25 GB", warning=True)
+    return StorageSettings(wiredtiger_cache_bytes=cache)
+
+
+def _gb(size: int) -> str:
+    return f"{size / 1024**3:,.2f} GB"
 
 
 def read_args(fields: Fields) -> tuple:
@@ -72,7 +120,7 @@ def read_member(problems: Problems, path, value, *, set_name, number, role) -> t
     fields = Fields(problems, path, value, MEMBER_KEYS)
     arbiter = fields.bool("arbiter")
     hidden = fields.bool("hidden")
-    delay = fields.duration("secondary_delay", 0)
+    delay = fields.duration("secondary_delay", 0, maximum=MAX_SECONDARY_DELAY)
     votes = fields.number("votes", 1, minimum=0, maximum=1)
     passive = arbiter or hidden or delay or votes == 0
     tags = fields.mapping("tags")
@@ -101,7 +149,7 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
     name = fields.str("name", default_name, required=default_name is None) or f"set{len(where)}"
     if not SET_NAME.match(name):
         problems.add(fields.at("name"), f"{name!r} may hold only letters, digits, '-' and '_'")
-    raw = fields.data.get("members", 1 if role == "standalone" else 3)
+    raw = fields.data.get("members", 1 if role is Role.STANDALONE else 3)
     if isinstance(raw, bool) or not isinstance(raw, (int, list)):
         problems.add(fields.at("members"), f"must be a member count or a list of members, not {type_name(raw)}")
         raw = 1

@@ -82,8 +82,14 @@ class Fields:
             return default
         return value
 
-    def duration(self, key, default=None):
-        return self._parsed(key, default, parse_duration)
+    def duration(self, key, default=None, *, maximum: int | None = None):
+        """Seconds; above `maximum` (seconds) is a problem naming the bound in days."""
+        seconds = self._parsed(key, default, parse_duration)
+        if maximum is not None and seconds is not None and seconds > maximum:
+            self.problems.add(self.at(key), f"{self.data[key]!r} is longer than MongoDB's limit of "
+                                            f"{maximum // 86400}d ({maximum} seconds)")
+            return default
+        return seconds
 
     def size(self, key, default=None):
         return self._parsed(key, default, parse_size)

@@ -6,10 +6,48 @@ YAML only after every rule passed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Optional, Union
+
+from ..errors import ShardsmithError
+from .addresses import WILDCARDS, reachable_address
 
 KeySpec = tuple  # ordered ((field, 1 | -1 | "hashed" | "text" ...), ...)
+
+
+class Role(str, Enum):
+    """What a process is in the cluster. A str, so JSON and state files keep the plain word."""
+
+    CONFIGSVR = "configsvr"
+    SHARDSVR = "shardsvr"
+    REPLSET = "replset"
+    STANDALONE = "standalone"
+    MONGOS = "mongos"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def program(self) -> str:
+        """The binary that runs it."""
+        return "mongos" if self is Role.MONGOS else "mongod"
+
+    @property
+    def cluster_role(self) -> Optional[str]:
+        """mongod's sharding.clusterRole, for members of a sharded cluster."""
+        return self.value if self in (Role.CONFIGSVR, Role.SHARDSVR) else None
+
+
+class Kind(str, Enum):
+    """The cluster's shape."""
+
+    SHARDED = "sharded"
+    REPLSET = "replset"
+    STANDALONE = "standalone"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -19,7 +57,7 @@ class Member:
     set_name: Optional[str]  # None for a standalone
     number: int  # 1-based within its set: shard01.1, shard01.2 ...
     port: int
-    role: str  # "configsvr" | "shardsvr" | "replset" | "standalone"
+    role: Role  # CONFIGSVR | SHARDSVR | REPLSET | STANDALONE
     priority: float = 1.0
     votes: int = 1
     hidden: bool = False
@@ -41,7 +79,7 @@ class Member:
 @dataclass(frozen=True)
 class ReplicaSet:
     name: str
-    role: str  # "configsvr" | "shardsvr" | "replset"
+    role: Role  # CONFIGSVR | SHARDSVR | REPLSET
     members: tuple  # of Member
 
 
@@ -50,7 +88,8 @@ class Router:
     number: int
     port: int
     args: tuple = ()
-    role: str = "mongos"
+    role: Role = Role.MONGOS
+    set_name: None = None  # routers belong to no replica set
 
     @property
     def name(self) -> str:
@@ -76,6 +115,18 @@ class DeploySettings:
     state_dir: str = ".shardsmith"
     network: str = "bridge"
     expose_members: bool = False
+    allow_unauthenticated_network: bool = False  # listen beyond localhost with auth disabled, knowingly
+
+    @property
+    def bind_address(self) -> str:
+        """Where this host checks that a port is free: a wildcard as it is, else the address it connects to."""
+        entries = [entry.strip() for entry in self.bind_ip.split(",")]
+        return next((e for e in entries if e in WILDCARDS), self.reachable_ip)
+
+    @property
+    def reachable_ip(self) -> str:
+        """How this host reaches what listens on bind_ip: a loopback entry if any (a wildcard is reached there)."""
+        return reachable_address(self.bind_ip)
 
 
 @dataclass(frozen=True)
@@ -92,7 +143,7 @@ class StorageSettings:
 
     @property
     def wiredtiger_cache_gb(self) -> Optional[float]:
-        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25."""
+        """mongod's --wiredTigerCacheSizeGB takes GB, at least 0.25 (the loader warns below that)."""
         if self.wiredtiger_cache_bytes is None:
             return None
         return max(0.25, round(self.wiredtiger_cache_bytes / 1024**3, 3))
@@ -183,7 +234,7 @@ class DatabaseSpec:
 class Topology:
     name: str
     source: str
-    kind: str  # "sharded" | "replset" | "standalone"
+    kind: Kind
     mongodb: MongoDBSettings = field(default_factory=MongoDBSettings)
     deploy: DeploySettings = field(default_factory=DeploySettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -216,5 +267,94 @@ class Topology:
         """Every process the deployment runs: mongods, then routers."""
         return self.members + self.routers
 
+    @property
+    def has_routers(self) -> bool:
+        return bool(self.routers)
+
+    def process(self, name: str) -> "Process":
+        """The member or router called `name` (`shard01.2`, `mongos.1`)."""
+        for proc in self.processes:
+            if proc.name == name:
+                return proc
+        raise KeyError(name)
+
+    def replica_set_named(self, name: str) -> ReplicaSet:
+        for replica_set in self.replica_sets:
+            if replica_set.name == name:
+                return replica_set
+        raise ShardsmithError(f"no replica set {name!r} in {self.source}",
+                              hint=f"the sets are: {', '.join(rs.name for rs in self.replica_sets) or 'none'}")
+
     def index_set(self, name: str) -> tuple:
         return dict(self.index_sets)[name]
+
+    def relocated(self, port_offset: int, name_suffix: str) -> "Topology":
+        """The same cluster under another name, every port moved by `port_offset`: one per pytest-xdist worker."""
+        def moved(replica_set: Optional[ReplicaSet]) -> Optional[ReplicaSet]:
+            if replica_set is None:
+                return None
+            return replace(replica_set, members=tuple(replace(m, port=m.port + port_offset)
+                                                      for m in replica_set.members))
+
+        highest = max(p.port for p in self.processes) + port_offset
+        if highest > 65535:
+            raise ShardsmithError(f"moving {self.name}'s ports by {port_offset} would put one at {highest}",
+                                  hint="lower deploy.base_port, or run fewer pytest-xdist workers")
+        return replace(self, name=f"{self.name}{name_suffix}", config_servers=moved(self.config_servers),
+                       shards=tuple(moved(s) for s in self.shards), replica_set=moved(self.replica_set),
+                       standalone=replace(self.standalone, port=self.standalone.port + port_offset)
+                       if self.standalone else None,
+                       routers=tuple(replace(r, port=r.port + port_offset) for r in self.routers))
+
+    # -- the data plan, looked up by what a task was asked for ------------------------------------
+
+    def databases_with(self, section: Optional[str] = None, database: Optional[str] = None) -> list[DatabaseSpec]:
+        """The spec's databases that declare `section` (collections, rolling, tiers), optionally only `database`.
+
+        An undeclared `database` asked for without a section is an empty DatabaseSpec: reporting
+        tasks (stats, indexes) still look at it.
+        """
+        found = [db for db in self.databases if (section is None or getattr(db, section))
+                 and (database is None or db.name == database)]
+        if not found and database is not None and section is None:
+            return [DatabaseSpec(name=database)]
+        if not found:
+            what = f" with {section}" if section else ""
+            raise ShardsmithError(f"no database{what}{f' named {database!r}' if database else ''} in {self.source}",
+                                  hint=f"declare databases.<name>.{section or 'collections'} in the topology")
+        return found
+
+    def rolling_families(self, database: Optional[str] = None,
+                         prefix: Optional[str] = None) -> list[tuple[str, RollingSpec]]:
+        """(database name, RollingSpec) for every rolling family, optionally one database or prefix."""
+        pairs = [(db.name, rolling) for db in self.databases_with("rolling", database) for rolling in db.rolling
+                 if prefix is None or rolling.prefix == prefix]
+        if not pairs:
+            raise ShardsmithError(f"no rolling collections {prefix!r} in {self.source}",
+                                  hint="declare them under databases.<db>.rolling in the topology")
+        return pairs
+
+    def rolling_family(self, database: str, prefix: str) -> RollingSpec:
+        """One declared family, with a clear error when the spec has no such family."""
+        for db in self.databases:
+            for rolling in db.rolling:
+                if db.name == database and rolling.prefix == prefix:
+                    return rolling
+        raise ShardsmithError(f"no rolling collections {prefix!r} in database {database!r} of {self.source}",
+                              hint="declare them under databases.<db>.rolling in the topology")
+
+    def declared_rolling(self) -> list[tuple[str, str]]:
+        """(database, prefix) of every rolling family, in spec order."""
+        return [(db.name, rolling.prefix) for db in self.databases for rolling in db.rolling]
+
+    def tier_specs(self, database: Optional[str] = None, name: Optional[str] = None) -> list[tuple[str, TierSpec]]:
+        """(database, TierSpec) pairs of the spec, optionally one database or one tier."""
+        found = [(db.name, tier) for db in self.databases for tier in db.tiers
+                 if (database is None or db.name == database) and (name is None or tier.name == name)]
+        if not found:
+            raise ShardsmithError(f"no tiers{f' named {name!r}' if name else ''} in {self.source}",
+                                  hint="declare them under databases.<db>.tiers (hot, warm, cold)")
+        return found
+
+
+Process = Union[Member, Router]

@@ -7,8 +7,9 @@ The data-plan half lives in dataplan_rules.py.
 
 from __future__ import annotations
 
+from .addresses import beyond_localhost, bound_by_args
 from .cluster_reader import MAX_MEMBERS
-from .model import Topology
+from .model import Role, Topology
 from .problems import Problems
 from .yamlpos import format_path
 
@@ -38,9 +39,9 @@ def check_replica_sets(topology: Topology, problems: Problems, where: dict) -> N
 def check_member(member, role, problems: Problems, where: dict) -> None:
     path, explicit = where[id(member)]
     priority_path = path + ("priority",) if "priority" in explicit else path
-    if member.arbiter and role == "configsvr":
+    if member.arbiter and role is Role.CONFIGSVR:
         problems.add(path + ("arbiter",), "config-server replica sets cannot have arbiters")
-    if member.secondary_delay and role == "configsvr":
+    if member.secondary_delay and role is Role.CONFIGSVR:
         problems.add(path + ("secondary_delay",), "config-server replica sets cannot have delayed members")
     if member.priority > 0:
         for flag, why in ((member.arbiter, "an arbiter"), (member.hidden, "a hidden member"),
@@ -79,3 +80,26 @@ def check_host_names(topology: Topology, problems: Problems, where: dict) -> Non
                                                f"{member.service!r}, a name {other} already has (host names ignore "
                                                "case); rename the replica set")
                 break
+
+
+def check_network_exposure(topology: Topology, problems: Problems, raw_paths: dict) -> None:
+    """Listening beyond localhost with auth disabled opens every database to the network: refused unless
+    the spec says deploy.allow_unauthenticated_network: true, and then said once as a warning."""
+    if topology.auth.enabled:
+        return
+    exposed = [(("deploy", "bind_ip"), beyond_localhost(topology.deploy.bind_ip.split(",")))]
+    for proc in topology.processes:
+        path, explicit = raw_paths.get(proc.name, ((), {}))
+        exposed.append((path + ("args",) if "args" in explicit else path, beyond_localhost(bound_by_args(proc.args))))
+    exposed = [(path, entries) for path, entries in exposed if entries]
+    if topology.deploy.allow_unauthenticated_network:
+        if exposed:
+            path, entries = exposed[0]
+            problems.add(path, f"listening on {', '.join(entries)} without authentication "
+                               "(deploy.allow_unauthenticated_network: true): whoever reaches these ports can "
+                               "read, change and drop every database", warning=True)
+        return
+    for path, entries in exposed:
+        problems.add(path, f"listening on {', '.join(entries)} beyond this machine with auth.enabled: false would let "
+                           "anyone on the network read, change and drop every database; enable auth, listen on "
+                           "127.0.0.1, or set deploy.allow_unauthenticated_network: true if the network is trusted")

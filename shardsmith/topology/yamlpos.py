@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ShardsmithError
+from .yamlsafe import BoundedLoader, LoadRefused
 
 PathKey = tuple  # tuple of str (mapping keys) and int (sequence indexes)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -88,27 +89,38 @@ class _Builder:
 
 
 def load_located(text: str, source: str = "<spec>") -> Located:
-    """Parse one YAML document; YAML syntax errors become ShardsmithError."""
-    loader = yaml.SafeLoader(text)
-    builder = _Builder(loader)
+    """Parse one YAML document; syntax errors and refused constructs become ShardsmithError."""
     try:
-        root = loader.get_single_node()
-        data = builder.build(root, ()) if root is not None else None
+        loader = BoundedLoader(text)  # reads the whole text first: forbidden characters fail here
+        builder = _Builder(loader)
+        try:
+            root = loader.get_single_node()
+            data = builder.build(root, ()) if root is not None else None
+        finally:
+            loader.dispose()
+    except LoadRefused as exc:
+        raise ShardsmithError(exc.problem, where=_where(source, text, exc), hint=exc.hint) from None
     except yaml.YAMLError as exc:
-        raise ShardsmithError(f"not valid YAML: {_describe(exc)}", where=_where(source, exc),
+        raise ShardsmithError(f"not valid YAML: {_describe(exc)}", where=_where(source, text, exc),
                               hint="fix the YAML syntax at that line (indentation, quotes, brackets)") from None
-    finally:
-        loader.dispose()
     return Located(source=source, data=data, lines=builder.lines, found=builder.found)
 
 
-def _where(source: str, exc: yaml.YAMLError) -> str:
+def _where(source: str, text: str, exc: yaml.YAMLError) -> str:
+    """`file:line` of the problem; a reader error (a forbidden character) knows only its offset."""
     mark = getattr(exc, "problem_mark", None)
-    return f"{source}:{mark.line + 1}" if mark else source
+    if mark:
+        return f"{source}:{mark.line + 1}"
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return f"{source}:{line}"
+    return source
 
 
 def _describe(exc: yaml.YAMLError) -> str:
     """PyYAML's problem, with the construct it was inside and where that began."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character #x{exc.character:04x} is not allowed ({exc.reason})"
     problem = getattr(exc, "problem", None) or str(exc)
     context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and mark:
@@ -119,7 +131,7 @@ def _describe(exc: yaml.YAMLError) -> str:
 def load_located_file(path: str | Path) -> Located:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ShardsmithError(
             f"topology file {path} does not exist",
@@ -127,4 +139,16 @@ def load_located_file(path: str | Path) -> Located:
         ) from None
     except OSError as exc:
         raise ShardsmithError(f"cannot read topology file {path}: {exc.strerror}") from None
-    return load_located(text, source=str(path))
+    return load_located(decode_utf8(raw, str(path)), source=str(path))
+
+
+def decode_utf8(raw: bytes, source: str) -> str:
+    """The text of a spec file; the first byte that is not UTF-8 is reported by line and column."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ShardsmithError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column} cannot be decoded",
+                              where=f"{source}:{line}",
+                              hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None

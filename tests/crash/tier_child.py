@@ -10,7 +10,7 @@ import sys
 from pymongo import MongoClient
 
 from shardsmith.topology import load_topology
-from shardsmith.tiers import run_tier, tiers_of
+from shardsmith.tiers import run_tier
 from shardsmith.tiers import checkpoint, targets
 from tests.crash.tiers_data import NOW
 
@@ -41,7 +41,7 @@ def main(uri, spec_path, database, batch, mode=""):
     db.command("ping")
     print("started", flush=True)
     topology = load_topology(spec_path)
-    for _, tier in tiers_of(topology, database):
+    for _, tier in topology.tier_specs(database):
         run_tier(db, topology, tier, now=NOW, batch_size=int(batch))
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.crash.cli import run
+from tests.cli_run import run_data as run
 from tests.crash.months import fill_months, fresh_database, uuids
 
 SPEC = """

@@ -20,7 +20,7 @@ from pymongo import MongoClient, WriteConcern
 
 from shardsmith.cluster import Cluster
 from shardsmith.topology import load_topology
-from tests.conftest import free_port_block
+from tests.conftest import free_port_block, with_test_version
 from tests.integration.test_cli_user_errors import REPO, run_cli, started_under
 from tests.integration.test_local_replset import REPLSET as SPEC  # rs-test: rs0 of 3, the first at priority 2
 
@@ -102,7 +102,7 @@ def runs_from(pid: int, folder: Path) -> bool:
 def cli(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli-cluster")
     base_port = free_port_block(3)
-    (folder / CliCluster.spec).write_text(SPEC.replace("BASE_PORT", str(base_port)))
+    (folder / CliCluster.spec).write_text(with_test_version(SPEC.replace("BASE_PORT", str(base_port))))
     try:
         result = run_cli("shardsmith", "up", CliCluster.spec, "--no-routers", "--json", cwd=folder)
         assert result.returncode == 0, result.stderr
@@ -136,7 +136,7 @@ def test_status_reports_states_and_pids_as_json_and_as_a_table(cli):
         assert runs_from(member["pid"], cli.state_dir / name.replace(".", "-"))
         assert member["role"] == "replset" and member["set_name"] == "rs0"
         assert member["lag_seconds"] is None or member["lag_seconds"] >= 0
-    table = run_cli("inv", "-r", str(REPO), "status", cli.spec, cwd=cli.folder)  # `inv` serves the same tasks
+    table = run_cli("inv", "-r", str(REPO), "status", "--topology", cli.spec, cwd=cli.folder)  # `inv` serves the same tasks
     assert table.returncode == 0, table.stderr
     for name in MEMBERS:
         assert name in table.stdout and str(status[name]["pid"]) in table.stdout

@@ -18,8 +18,8 @@ import psutil
 import pytest
 
 import shardsmith
-from shardsmith.cli import program
-from tests.conftest import free_port_block
+from shardsmith.cli import main
+from tests.conftest import free_port_block, with_test_version
 from tests.unit.specs.corpus import CASES, case_names, reported_lines, table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ def test_every_corpus_spec_exits_2_through_the_cli(name, spec_dir, capsys, monke
     # A spec that loads (warnings only) goes to `destroy`, which refuses without --yes: still nothing happens.
     task = ["up", name] if errors else ["destroy", name]
     with pytest.raises(SystemExit) as exited:
-        program.run(["shardsmith", *task])
+        main(task)
     assert exited.value.code == 2
     out = capsys.readouterr()
     if errors:
@@ -110,8 +110,9 @@ def test_every_corpus_spec_exits_2_through_the_cli(name, spec_dir, capsys, monke
 ])
 def test_installed_commands_exit_2_with_the_problems(command, name, spec_dir):
     folder = spec_dir(name)
-    prefix = [command, "-r", str(REPO)] if command == "inv" else [command]
-    result = run_cli(*prefix, "up", name, cwd=folder)
+    # the topology is positional for `shardsmith` and a flag for `inv` (Invoke positionals are required)
+    argv = [command, "-r", str(REPO), "up", "--topology", name] if command == "inv" else [command, "up", name]
+    result = run_cli(*argv, cwd=folder)
     assert result.returncode == 2, result.stderr
     assert_reports(result.stderr, name)
     assert result.stdout == ""
@@ -130,30 +131,38 @@ def test_routers_without_a_mongos_binary_is_a_clear_error_and_starts_nothing(tmp
     path = f"{VENV_BIN}:/usr/bin:/bin"
     if shutil.which("mongos", path=path):
         pytest.skip(f"a mongos is on PATH ({shutil.which('mongos', path=path)}): the missing-mongos error cannot happen")
-    spec = tmp_path / "sharded.yaml"
-    spec.write_text(f"name: nomongos\ndeploy: {{base_port: {free_port_block(4)}}}\n"
-                    "config_servers: {members: 1}\nshards: [{name: shard01, members: 1}]\nmongos: {count: 1}\n")
-    env = cli_env(PATH=path)
+    work = tmp_path / "work"
+    work.mkdir()
+    spec = work / "sharded.yaml"
+    spec.write_text(with_test_version(f"name: nomongos\ndeploy: {{base_port: {free_port_block(4)}}}\n"
+                                      "config_servers: {members: 1}\nshards: [{name: shard01, members: 1}]\n"
+                                      "mongos: {count: 1}\n"))
+    env = cli_env(PATH=path, SHARDSMITH_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "empty-cache"))
     env.pop("MONGOS_BIN", None)
-    result = run_cli("shardsmith", "up", spec.name, cwd=tmp_path, env=env)
+    result = run_cli("shardsmith", "up", spec.name, cwd=work, env=env)
     assert result.returncode == 2
     message = flat(result.stderr)
     assert "the topology has mongos routers but no mongos binary was found" in message
     assert "MONGOS_BIN" in message and "--no-routers" in message
     assert "Traceback" not in result.stderr
-    assert_nothing_started_or_written(tmp_path, spec.name)
+    assert_nothing_started_or_written(work, spec.name)
 
 
-def test_mongod_version_other_than_the_spec_asks_is_refused(tmp_path):
-    spec = tmp_path / "v7.yaml"
-    spec.write_text(f"name: wrongversion\nmongodb: {{version: \"7.0\"}}\ndeploy: {{base_port: {free_port_block(2)}}}\n"
+def test_a_mongodb_version_nothing_here_has_is_one_clear_line_offline(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    spec = work / "v5.yaml"
+    spec.write_text(f"name: wrongversion\nmongodb: {{version: \"5.0.1\"}}\ndeploy: {{base_port: {free_port_block(2)}}}\n"
                     "replica_set: {members: 1}\n")
-    result = run_cli("shardsmith", "up", spec.name, "--no-routers", cwd=tmp_path)
+    env = cli_env(SHARDSMITH_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "empty-cache"))
+    env.pop("MONGOD_BIN", None)
+    result = run_cli("shardsmith", "up", spec.name, "--no-routers", cwd=work, env=env)
     assert result.returncode == 2
     message = flat(result.stderr)
-    assert "but the spec asks for mongodb.version 7.0" in message
+    assert "no mongod found for mongodb.version 5.0.1" in message and "offline" in message
+    assert "shardsmith binaries fetch 5.0.1" in message
     assert "Traceback" not in result.stderr
-    assert_nothing_started_or_written(tmp_path, spec.name)
+    assert_nothing_started_or_written(work, spec.name)
 
 
 def test_version_and_task_lists(tmp_path):

@@ -15,7 +15,7 @@ from pymongo import WriteConcern
 from pymongo.errors import OperationFailure
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.replset import direct_client
+from shardsmith.clients import direct_client
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker

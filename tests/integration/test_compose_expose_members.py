@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from invoke import Collection, Program
 from pymongo import MongoClient, WriteConcern
 from pymongo.errors import ServerSelectionTimeoutError
 
-from shardsmith.cli_hosts import print_member_access, tasks
+from shardsmith.commands.hosts import print_member_access
+from tests.cli_run import run
 from shardsmith.hosts_file import HOSTS_FILE, cluster_block, read_block
-from shardsmith.wait import poll
+from shardsmith.wait import Deadline, poll
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker
@@ -72,16 +72,15 @@ def test_host_apps_discover_exposed_members_by_name_and_follow_a_failover(real_h
         client.admin.command("ping")
     assert f"{topology.members[0].service}:{topology.members[0].port}" in str(unresolved.value)
 
-    Program(namespace=Collection(*tasks), binary="shardsmith").run(
-        ["shardsmith", "hosts", topology.source, "--write"], exit=False)
-    assert f"{HOSTS_FILE}: block written" in capsys.readouterr().out
+    _, out, _ = run(capsys, "hosts", topology.source, "--write")
+    assert f"{HOSTS_FILE}: block written" in out
     assert read_block(topology.name).names == frozenset(cluster_block(topology).names)
     assert real_hosts_file.decode() in HOSTS_FILE.read_text()  # every line that was there is still there
 
     with discovering_client(cluster, 30000) as client:
         things = client.app.things.with_options(write_concern=WriteConcern("majority"))
         things.insert_one({"_id": "before"})
-        assert poll(lambda: client.nodes if len(client.nodes) == 3 else None, timeout=30,
+        assert poll(lambda: client.nodes if len(client.nodes) == 3 else None, until=Deadline.after(30),
                     what="the client to know every member") == services
         old_primary = client.primary
         assert old_primary in services
@@ -107,8 +106,6 @@ def test_names_held_by_another_clusters_block_are_refused_and_warned_about(real_
     print_member_access(cluster)
     assert (f"{', '.join(names)} resolve(s) only through cluster 'someone-else''s block in /etc/hosts, which goes "
             f"when 'someone-else' is destroyed") in capsys.readouterr().err
-    Program(namespace=Collection(*tasks), binary="shardsmith").run(
-        ["shardsmith", "hosts", topology.source, "--write"], exit=False)
-    refused = capsys.readouterr().err
+    _, _, refused = run(capsys, "hosts", topology.source, "--write")
     assert f"{', '.join(names)} already belong(s) to cluster 'someone-else''s block" in refused
     assert read_block(topology.name) is None

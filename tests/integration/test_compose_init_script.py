@@ -16,13 +16,13 @@ from mockupdb import OpMsgReply
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from shardsmith.backends.base import Endpoint
+from shardsmith.endpoints import Endpoint
 from shardsmith.binaries import resolve_binaries
 from shardsmith.credentials import ensure_keyfile
 from shardsmith.render.init_script import render_init_script
-from shardsmith.replset import direct_client
+from shardsmith.clients import direct_client
 from shardsmith.topology import parse_topology
-from shardsmith.wait import poll
+from shardsmith.wait import Deadline, poll
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary, requires_real_mongos
 from tests.plugin import tools
 
@@ -64,7 +64,7 @@ def members(make_cluster, tmp_path):
     """Real mongods with keyfile auth at the spec's host-network addresses; nothing initiated."""
     cluster = make_cluster(SETS, routers=False)
     cluster.backend.binaries = resolve_binaries(cluster.topology, need_mongos=False)
-    cluster.backend.start(cluster.topology.members, keyfile=ensure_keyfile(cluster.state.path))
+    cluster.backend.start(cluster.topology.members, keyfile=ensure_keyfile(cluster.state))
     script = tmp_path / "init.js"
     script.write_text(render_init_script(cluster.topology))  # exactly what the compose file would mount
     return cluster, script
@@ -180,7 +180,7 @@ def test_router_part_creates_the_root_user_first(tmp_path):
         try:
             # a played router cannot complete the SCRAM handshake that follows: stop once the script
             # has reported the user (or has ended on its own)
-            poll(lambda: "created on the router" in log.read_text() or shell.poll() is not None, timeout=60,
+            poll(lambda: "created on the router" in log.read_text() or shell.poll() is not None, until=Deadline.after(60),
                  what="the init script to report the root user on the router")
         finally:
             shell.kill()
@@ -200,7 +200,7 @@ def test_router_part_against_a_real_mongos(members, monkeypatch, tmp_path):
         assert run_part(script, rs.name).returncode == 0
     monkeypatch.setenv("MONGOS_BIN", real_mongos_binary())
     cluster.backend.binaries = resolve_binaries(cluster.topology, need_mongos=True)
-    cluster.backend.start(cluster.topology.routers, keyfile=ensure_keyfile(cluster.state.path))
+    cluster.backend.start(cluster.topology.routers, keyfile=ensure_keyfile(cluster.state))
     done = run_part(script, "router")
     assert done.returncode == 0, done.stdout + done.stderr
     router = cluster.endpoints()["mongos.1"].address

@@ -4,10 +4,12 @@ Issue 3 point 2: with the official image, the rendered file plus its init
 script must come up initialised and authenticated on their own, and a second
 `up` must change nothing. No registry answers here, so the image is a local
 stand-in for `mongo:X` (tests/official_standin.py: mongod, mongosh, busybox,
-the official image's user and HOME). Both networks are exercised: a replica
-set on a bridge network with its members published on 127.0.0.1
-(expose_members, reached with directConnection through the published ports),
-and config RS + 2 shard RSs on the host network bound to 127.0.0.1.
+the official image's user and HOME); where a registry answers (CI),
+SHARDSMITH_TEST_OFFICIAL_IMAGE=mongo:8.0 runs the same checks on the real
+image. Both networks are exercised: a replica set on a bridge network with
+its members published on 127.0.0.1 (expose_members, reached with
+directConnection through the published ports), and config RS + 2 shard RSs
+on the host network bound to 127.0.0.1.
 
 Routers are left out (`routers=False`, as `shardsmith render --no-routers`):
 no mongos exists on this machine, so the file's router service and router
@@ -27,11 +29,11 @@ import docker
 import pytest
 from docker.errors import NotFound
 from pymongo import MongoClient, WriteConcern
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import OperationFailure
 
 from shardsmith.render import write_compose_files
 from shardsmith.topology import parse_topology
-from shardsmith.wait import poll
+from shardsmith.wait import Deadline, poll
 from tests.conftest import free_port_block
 from tests.official_standin import standin_image
 
@@ -65,8 +67,9 @@ mongos: {count: 1}
 
 @pytest.fixture(scope="session")
 def official_image():
-    """The stand-in for `mongo:X`, rebuilt only when its inputs change."""
-    return standin_image()
+    """$SHARDSMITH_TEST_OFFICIAL_IMAGE (CI: mongo:7.0, mongo:8.0, pulled by compose), else the local
+    stand-in for `mongo:X`, rebuilt only when its inputs change."""
+    return os.environ.get("SHARDSMITH_TEST_OFFICIAL_IMAGE") or standin_image()
 
 
 class ComposeRun:
@@ -158,8 +161,8 @@ def set_state(replica_set) -> dict:
             states = sorted(m["stateStr"] for m in status["members"])
             return status if states == ["PRIMARY"] + ["SECONDARY"] * (len(states) - 1) else None
 
-        status = poll(settled, timeout=60, what=f"{replica_set.name}: one primary, the rest secondaries",
-                      retry_on=(PyMongoError,))
+        status = poll(settled, until=Deadline.after(60), what=f"{replica_set.name}: one primary, the rest secondaries",
+                      transient=lambda error: True)  # any driver error: not up yet
     return {"hosts": [m["host"] for m in config["members"]], "version": config["version"],
             "term": config.get("term"), "configsvr": config.get("configsvr", False),
             "primary": next(m["name"] for m in status["members"] if m["stateStr"] == "PRIMARY")}

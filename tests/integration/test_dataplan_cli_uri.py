@@ -1,6 +1,6 @@
 """`plan` and `apply` with --uri against a mongod that Shardsmith did not start (the staging case).
 
-The tasks run as a command line in-process (tests/dataplan/cli_run.py).
+The tasks run as a command line in-process (tests/cli_run.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import pytest
 from pymongo import MongoClient
 
-from tests.dataplan.cli_run import run
+from tests.cli_run import run
 from tests.dataplan.outside_mongod import outside_replset
 
 SPEC = """\

@@ -6,7 +6,7 @@ import pytest
 from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure
 
-from shardsmith.backends.local import pid_alive
+from shardsmith.backends.local import alive as pid_alive
 
 REPLSET = """
 name: rs-test

@@ -6,8 +6,8 @@ import pytest
 from pymongo import MongoClient, WriteConcern
 from pymongo.errors import OperationFailure
 
-from shardsmith.replset import direct_client
-from shardsmith.wait import poll
+from shardsmith.clients import direct_client
+from shardsmith.wait import Deadline, poll
 
 SHARDED = """
 name: sharded-test
@@ -59,7 +59,7 @@ def test_killed_primary_is_replaced_and_data_survives_restart(sharded):
         client.app.things.with_options(write_concern=WriteConcern("majority")).insert_one({"_id": "kept"})
     assert sharded.kill("shard01.primary") == ["shard01.1"]
     new_primary = poll(lambda: next((s.name for s in sharded.status() if s.set_name == "shard01" and s.state == "PRIMARY"), None),
-                       timeout=60, what="a new shard01 primary")
+                       until=Deadline.after(60), what="a new shard01 primary")
     assert new_primary in ("shard01.2", "shard01.3")
     assert {s.name: s.state for s in sharded.status()}["shard01.1"] == "DOWN"
 

@@ -15,7 +15,7 @@ from shardsmith.metrics import compact, database_storage, index_costs, index_usa
 from shardsmith.metrics.chart import storage_chart
 from shardsmith.metrics.report import index_cost_table, index_cost_warnings, usage_table
 from shardsmith.workload import generate_messages
-from tests.crash.cli import run
+from tests.cli_run import run_data as run
 from tests.crash.months import fresh_database
 
 SPEC = "name: metrics\nreplica_set: {{name: rs0, members: 1}}\ndatabases:\n  {db}:\n    collections: {{}}\n"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.tiers import run_tier, tiers_of
+from shardsmith.tiers import run_tier
 from shardsmith.tiers.checkpoint import STATE_COLLECTION
 from tests.crash.kill import child, kill_after, run_to_end, started
 from tests.crash.months import fresh_database
@@ -37,7 +37,7 @@ def assert_exactly(db, originals):
 def test_tiers_move_each_message_to_the_stage_its_age_says(db, tmp_path):
     topology = tiers_spec(tmp_path / "tiers.yaml", db.name)
     originals = fill_hot(db, 1500)
-    [(_, tier)] = tiers_of(topology, db.name)
+    [(_, tier)] = topology.tier_specs(db.name)
     results = run_tier(db, topology, tier, now=NOW, batch_size=200)
 
     older_than_hot = [d for d in originals if d["timestamp"] < HOT_CUTOFF]
@@ -90,7 +90,7 @@ def test_a_missing_warm_collection_is_a_clear_error_and_nothing_moves(db, tmp_pa
     topology = tiers_spec(tmp_path / "tiers.yaml", db.name)
     originals = fill_hot(db, 200)
     db.messages_timeseries.drop()
-    [(_, tier)] = tiers_of(topology, db.name)
+    [(_, tier)] = topology.tier_specs(db.name)
     with pytest.raises(ShardsmithError, match="messages_timeseries does not exist"):
         run_tier(db, topology, tier, now=NOW)
     assert db.messages_current.count_documents({}) == len(originals)
@@ -103,7 +103,7 @@ def test_a_live_run_holds_the_lease(db, tmp_path):
     fill_hot(db, 50)
     db[STATE_COLLECTION].insert_one({"_id": "lease:messages", "host": "elsewhere", "pid": 1,
                                      "since": datetime.now(timezone.utc)})
-    [(_, tier)] = tiers_of(topology, db.name)
+    [(_, tier)] = topology.tier_specs(db.name)
     with pytest.raises(ShardsmithError, match="is being moved by pid 1 on elsewhere"):
         run_tier(db, topology, tier, now=NOW)
     assert db.messages_current.count_documents({}) == 50

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.crash.cli import run
+from tests.cli_run import run_data as run
 from tests.crash.tiers_data import fill_hot, stage_documents, tiers_spec
 from tests.integration.test_tiers import db  # noqa: F401 - the fixture
 

@@ -22,7 +22,7 @@ from shardsmith.rolling.naming import to_utc
 from shardsmith.workload import generate_messages
 from tests.conftest import free_port_block
 from tests.containers import foreign_replset
-from tests.dataplan.cli_run import run
+from tests.cli_run import run
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker

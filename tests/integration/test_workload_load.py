@@ -5,7 +5,7 @@ import json
 import pytest
 
 from shardsmith.workload import generate_messages
-from tests.dataplan.cli_run import run as run_cli
+from tests.cli_run import run as run_cli
 
 SPEC = """
 name: loadtest

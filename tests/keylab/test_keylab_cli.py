@@ -7,15 +7,13 @@ import json
 import pytest
 from invoke import Program
 
-from shardsmith.cli_lab import tasks
-from shardsmith.cli_parsing import TaskCollection
+from shardsmith.invoke_tasks import namespace
 
 
 def run(argv: list[str]) -> int:
-    root = TaskCollection()
-    root.add_collection(TaskCollection("lab", *tasks))
+    """Through the `inv` door: Invoke parses, the shared command runs."""
     try:
-        Program(namespace=root, binary="inv").run(["inv", *argv])
+        Program(namespace=namespace, binary="inv").run(["inv", *argv])
     except SystemExit as exc:
         return exc.code or 0
     return 0
@@ -54,10 +52,10 @@ def test_user_errors_exit_2_with_the_reason(replset, messages_collection, capsys
     assert message in capsys.readouterr().err
 
 
-def test_experiment_task_prints_json_through_a_played_router(capsys):
+def test_experiment_task_prints_json_through_a_played_router(capsys, played_mongod):
     from tests.keylab.played_lab_router import played_lab_router
 
-    with played_lab_router("7.0.12") as router:
+    with played_lab_router("7.0.12", played_mongod) as router:
         code = run(["lab.experiment", "--uri", router.uri, "--collection", "app.messages", "--key", "{sessionId: hashed}",
                     "--query", "{name: by session, eq: [sessionId]}", "--json"])
     outcome = json.loads(capsys.readouterr().out)

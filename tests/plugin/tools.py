@@ -70,14 +70,17 @@ def mongosh() -> str:
     return _mongosh()
 
 
-def local_image(version: str = "6.0") -> str:
-    """The local mongod image (`inv image`), built if this engine does not have it yet."""
+def local_image(version: str | None = None) -> str:
+    """The local mongod image (`inv image`) of the MongoDB version under test, built if this engine lacks it."""
     import docker
     from docker.errors import ImageNotFound
 
     from shardsmith.binaries import find_binary
     from shardsmith.image import build_local_image, local_tag
 
+    from tests.conftest import TEST_MONGODB_VERSION
+
+    version = version or TEST_MONGODB_VERSION
     docker_engine()
     tag = local_tag(find_binary("mongod", None, version).version)
     try:

@@ -13,10 +13,10 @@ import pytest
 from bson.int64 import Int64
 
 from shardsmith.dataplan.diff import diff
-from shardsmith.dataplan.layout import hashed_split_points
 from shardsmith.dataplan.observe import Observed
 from shardsmith.dataplan.versions import parse_version
 from shardsmith.topology import parse_topology
+from tests.routerplay.rules import hashed_split_points
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "observed"
 SPEC_TEXT = (FIXTURES / "spec.yaml").read_text()

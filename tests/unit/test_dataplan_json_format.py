@@ -11,15 +11,15 @@ import json
 from bson import json_util
 from bson.int64 import Int64
 
-from shardsmith.dataplan.layout import hashed_split_points
 from tests.dataplan import scenarios
-from tests.dataplan.cli_run import run
+from tests.cli_run import run
 from tests.dataplan.played_router import played_router
+from tests.routerplay.rules import hashed_split_points
 
 PLAN_KEYS = ["format", "target", "behaviour", "steps", "refusals", "differences", "notes"]
 TARGET_KEYS = ["kind", "shards", "version", "wire_version", "major_minor"]
 BEHAVIOUR_KEYS = ["since", "presplit", "move_command", "enable_sharding", "default_hashed_chunks_per_shard",
-                  "coarser_granularity_only", "note"]
+                  "coarser_granularity_only", "auto_merger", "note"]
 STEP_KEYS = ["n", "kind", "target", "database", "command", "description", "behaviour"]
 REFUSAL_KEYS = ["target", "reason", "hint", "command"]
 DIFFERENCE_KEYS = ["target", "what", "hint"]
@@ -34,8 +34,8 @@ def spec_file(tmp_path, body: str):
     return str(path)
 
 
-def test_plan_json_has_the_documented_shape_and_keeps_bson_types(tmp_path, capsys):
-    with played_router("8.0") as router:
+def test_plan_json_has_the_documented_shape_and_keeps_bson_types(tmp_path, capsys, played_mongod):
+    with played_router("8.0", played_mongod) as router:
         code, out, _ = run(capsys, "plan", spec_file(tmp_path, scenarios.CARD), "--uri", router.uri, "--json")
     assert code == 0
     plan = json.loads(out)
@@ -57,10 +57,10 @@ def test_plan_json_has_the_documented_shape_and_keeps_bson_types(tmp_path, capsy
     assert json_util.loads(json.dumps(plan["steps"][1]["command"]))["middle"]["sessionId"] == Int64(hashed_split_points(8)[0])
 
 
-def test_refusals_and_differences_in_json(tmp_path, capsys):
-    with played_router("7.0") as router:
-        router.shard("app.messages", {"userId": 1})
-        router.add_collection("app.messages_timeseries")
+def test_refusals_and_differences_in_json(tmp_path, capsys, played_mongod):
+    with played_router("7.0", played_mongod) as router:
+        router.catalog.shard_collection("app.messages", {"userId": 1})
+        router.database("app").create_collection("messages_timeseries")
         code, out, _ = run(capsys, "plan", spec_file(tmp_path, scenarios.CARD), "--uri", router.uri, "--json")
     assert code == 2
     plan = json.loads(out)
@@ -72,10 +72,9 @@ def test_refusals_and_differences_in_json(tmp_path, capsys):
     assert plan["differences"] == [] and plan["notes"] == []
 
 
-def test_differences_in_json(tmp_path, capsys):
-    with played_router("8.0") as router:
-        router.add_collection("app.orders")
-        router.collections["app.orders"]["indexes"].append({"v": 2, "key": {"legacy": 1}, "name": "legacy_1"})
+def test_differences_in_json(tmp_path, capsys, played_mongod):
+    with played_router("8.0", played_mongod) as router:
+        router.database("app").orders.create_index([("legacy", 1)])
         body = "databases: {DB: {collections: {orders: {indexes: s}}}}\nindex_sets: {s: [{keys: {at: 1}}]}\n"
         code, out, _ = run(capsys, "plan", spec_file(tmp_path, body), "--uri", router.uri, "--json")
     differences = json.loads(out)["differences"]
@@ -84,8 +83,8 @@ def test_differences_in_json(tmp_path, capsys):
                               "hint": "apply --prune drops it"}
 
 
-def test_apply_json_reports_outcomes_collections_and_what_remains(tmp_path, capsys):
-    with played_router("6.0") as router:
+def test_apply_json_reports_outcomes_collections_and_what_remains(tmp_path, capsys, played_mongod):
+    with played_router("6.0", played_mongod) as router:
         path = spec_file(tmp_path, scenarios.PRESPLIT)
         code, out, _ = run(capsys, "apply", path, "--uri", router.uri, "--json")
         assert code == 0

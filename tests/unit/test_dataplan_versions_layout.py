@@ -7,22 +7,31 @@ from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
-from shardsmith.dataplan.layout import INT64_MAX, hashed_boundaries, hashed_split_points, key_document, owners
+from shardsmith.dataplan.layout import (INT64_MAX, hashed_boundaries, hashed_split_points, key_document, owners,
+                                       shares_held)
 from shardsmith.dataplan.versions import behaviour_for, parse_version
 from shardsmith.errors import ShardsmithError
+from tests.routerplay import rules
 
 
-@pytest.mark.parametrize("version, wire, presplit, move, enable", [
-    ("5.0.26", 13, "numInitialChunks", "moveChunk", "required"),
-    ("6.0.5", 17, "numInitialChunks", "moveRange", "optional"),
-    ("7.0.12", 21, "numInitialChunks", "moveRange", "optional"),
-    ("7.2.0", 23, "split-and-move", "moveRange", "optional"),
-    ("8.0.4", 25, "split-and-move", "moveRange", "optional"),
+@pytest.mark.parametrize("version, wire, presplit, move, enable, merger", [
+    ("5.0.26", 13, "numInitialChunks", "moveChunk", "required", "absent"),
+    ("6.0.5", 17, "numInitialChunks", "moveRange", "optional", "absent"),
+    ("7.0.12", 21, "numInitialChunks", "moveRange", "optional", "left-on"),
+    ("7.2.0", 23, "split-and-move", "moveRange", "optional", "left-on"),
+    ("8.0.4", 25, "split-and-move", "moveRange", "optional", "left-on"),
 ])
-def test_behaviour_follows_the_reported_version(version, wire, presplit, move, enable):
+def test_behaviour_follows_the_reported_version(version, wire, presplit, move, enable, merger):
     behaviour = behaviour_for(parse_version(version, wire))
     assert (behaviour.presplit, behaviour.move_command, behaviour.enable_sharding) == (presplit, move, enable)
-    assert behaviour.as_dict()["since"] in ("5.0", "6.0", "7.2")
+    assert behaviour.auto_merger == merger
+    assert behaviour.as_dict()["since"] in ("5.0", "6.0", "7.0", "7.2")
+
+
+@pytest.mark.parametrize("version", ["6.0.14", "7.0.12", "8.0.4"])
+def test_default_chunks_per_shard_are_the_servers(version):
+    behaviour = behaviour_for(parse_version(version, None))
+    assert behaviour.default_hashed_chunks_per_shard == rules.VERSION_RULES[rules.family(version)].hashed_chunks_per_shard
 
 
 @pytest.mark.parametrize("wire, major_minor", [(17, (6, 0)), (21, (7, 0)), (25, (8, 0)), (30, (8, 0))])
@@ -35,6 +44,12 @@ def test_too_old_or_unknown_servers_are_user_errors():
         behaviour_for(parse_version("4.4.29", 9))
     with pytest.raises(ShardsmithError, match="cannot tell the server version"):
         parse_version(None, None)
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 3, 4, 6, 8, 9, 16, 17])
+def test_hashed_split_points_are_the_servers(chunks):
+    """On versions that honour numInitialChunks, presplitting either way must give the same chunks."""
+    assert hashed_split_points(chunks) == rules.hashed_split_points(chunks)
 
 
 @pytest.mark.parametrize("chunks", [2, 3, 4, 6, 8, 9, 16])
@@ -66,3 +81,27 @@ def test_boundaries_are_numberlong_and_fill_the_rest_of_a_compound_key():
 def test_owners_give_each_shard_a_contiguous_even_block():
     assert owners([1, 2, 3, 4, 5, 6, 7], ["a", "b"]) == ["a"] * 4 + ["b"] * 4
     assert owners([1, 2, 3, 4, 5], ["a", "b", "c"]) == ["a", "a", "b", "b", "c", "c"]
+
+
+KEY = (("sessionId", "hashed"),)
+
+
+def chunks_of(layout):
+    return [{"min": lo, "max": hi, "shard": shard} for lo, hi, shard in layout]
+
+
+def test_a_merged_presplit_still_holds_every_shards_share():
+    declared = rules.hashed_layout("7.0", {"sessionId": "hashed"}, ["a", "b"], num_initial_chunks=8)
+    assert shares_held(chunks_of(declared), KEY, 4, ["a", "b"])
+    halves = chunks_of(rules.hashed_layout("7.0", {"sessionId": "hashed"}, ["a", "b"], num_initial_chunks=2))
+    assert shares_held(halves, KEY, 4, ["a", "b"])  # what the AutoMerger leaves of the eight: one chunk per shard
+
+
+def test_a_range_across_shards_or_a_shard_with_more_than_its_share_does_not():
+    eight = chunks_of(rules.hashed_layout("7.0", {"sessionId": "hashed"}, ["a", "b"], num_initial_chunks=8))
+    eight[3]["shard"] = "b"  # one of a's pieces moved to b: b holds five
+    assert not shares_held(eight, KEY, 4, ["a", "b"])
+    thirds = chunks_of(rules.hashed_layout("7.0", {"sessionId": "hashed"}, ["a", "b", "c"], num_initial_chunks=3))
+    assert shares_held(thirds, KEY, 2, ["a", "b", "c"])  # the sixths' points include the thirds'
+    assert not shares_held(thirds, KEY, 4, ["a", "b", "c"])  # the twelfths' do not: two pieces lie across shards
+    assert not shares_held([], KEY, 4, ["a", "b"])

@@ -7,10 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from invoke import Collection, Program
 
 from shardsmith import hosts_file
-from shardsmith.cli_hosts import tasks
+from shardsmith.cli import main
 from shardsmith.errors import ShardsmithError
 from shardsmith.hosts_file import HostsBlock, cluster_block
 from shardsmith.topology import SpecError, parse_topology
@@ -130,8 +129,12 @@ def test_member_names_equal_but_for_case_are_refused_with_exposed_members():
     assert parse_topology(text.replace("expose_members: true", "expose_members: false")).shards[1].name == "shard1"
 
 
-def run_cli(*argv: str) -> None:
-    Program(namespace=Collection(*tasks), binary="shardsmith").run(["shardsmith", *argv], exit=False)
+def run_cli(*argv: str) -> int:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return exc.code or 0
+    return 0
 
 
 def test_cli_prints_writes_and_removes_the_block(tmp_path, hosts, capsys):
@@ -159,19 +162,15 @@ def test_cli_write_for_a_cluster_without_exposed_members_says_what_to_set(tmp_pa
     path = tmp_path / "closed.yaml"
     path.write_text(EXPOSED.replace("CFG", "cfg").replace("NAME", "closed").replace("SHARD", "s1").replace("NETWORK", "bridge")
                     .replace("EXPOSE", "false"))
-    with pytest.raises(SystemExit) as done:
-        Program(namespace=Collection(*tasks), binary="shardsmith").run(
-            ["shardsmith", "hosts", str(path), "--file", str(hosts), "--write"])
-    assert done.value.code == 2
+    assert run_cli("hosts", str(path), "--file", str(hosts), "--write") == 2
     assert "expose_members: true" in capsys.readouterr().err
     assert hosts.read_text() == ORIGINAL
 
 
 NOBODY_RUN = """
 import sys
-from invoke import Collection, Program
-from shardsmith.cli_hosts import tasks
-Program(namespace=Collection(*tasks), binary="shardsmith").run(["shardsmith", *sys.argv[1:]])
+from shardsmith.cli import main
+main(sys.argv[1:])
 """
 
 
@@ -208,7 +207,7 @@ def test_cli_write_and_remove_without_permission_say_to_use_sudo_or_edit_by_hand
 
 
 def test_up_and_status_lines_only_for_compose_clusters_and_the_warning_names_the_fix(tmp_path, capsys):
-    from shardsmith.cli_hosts import print_member_access
+    from shardsmith.commands.hosts import print_member_access
     from shardsmith.cluster import Cluster
 
     topology = spec("gamma", "zz9-plural")

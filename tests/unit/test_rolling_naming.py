@@ -89,3 +89,23 @@ def test_months_overlapping_matches_a_walk_over_the_months(a, b):
         assert len(months) == (last.year - start.year) * 12 + last.month - start.month + 1
     else:
         assert months == []
+
+
+def test_the_last_month_has_no_end_and_years_outside_0001_9999_are_not_months():
+    assert month_bounds(9999, 12) == (datetime(9999, 12, 1, tzinfo=UTC), None)
+    assert month_bounds(1, 1)[0] == datetime(1, 1, 1, tzinfo=UTC)
+    for year in (0, 10000):
+        with pytest.raises(ShardsmithError, match="outside the years 0001 to 9999"):
+            month_bounds(year, 1)
+    assert parse_collection_name("messages", "messages_0000_05") is None
+    assert parse_collection_name("messages", "messages_9999_12") == (9999, 12)
+    assert months_overlapping("9999-11-30T00:00:00Z", datetime.max) == [(9999, 11), (9999, 12)]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:30+01:00", "9999-12-31T23:30:00-01:00",
+                                   datetime(1, 1, 1, tzinfo=timezone(timedelta(minutes=1)))])
+def test_times_outside_the_years_in_utc_are_errors_naming_the_value(value):
+    with pytest.raises(ShardsmithError) as raised:
+        to_utc(value)
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    assert f"timestamp {shown!r} is outside the years 0001 to 9999 in UTC" in str(raised.value)

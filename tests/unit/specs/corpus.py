@@ -19,14 +19,14 @@ CASES = HERE / "cases"
 @dataclass(frozen=True)
 class Expected:
     line: int
-    path: str | None  # None: a YAML syntax error, reported before any path exists
+    path: str | None  # None: YAML that cannot be read (syntax, encoding, limits), reported before any path exists
     fragment: str
     warning: bool = False
 
     def head(self, source: str) -> str:
         """How the problem's line starts in the message: `FILE:LINE path: `."""
         if self.path is None:
-            return f"{source}:{self.line}: not valid YAML: "
+            return f"{source}:{self.line}: "
         return f"{source}:{self.line} {self.path}: " + ("warning: " if self.warning else "")
 
     def found_in(self, text: str, source: str) -> bool:

@@ -1,0 +1,5 @@
+"""`python -m shardsmith` is the `shardsmith` command."""
+
+from .cli import main
+
+main()

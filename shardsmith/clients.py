@@ -1,0 +1,25 @@
+"""pymongo clients on one process of ours, by the address its backend reports.
+
+Used before a replica set exists (so never with discovery) and to ask one
+member about itself. Timeouts are short: a member that does not answer
+within them is "not yet", and the caller's wait decides how long to go on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pymongo import MongoClient
+
+from .credentials import Credentials
+
+SELECTION_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_MS = 2000
+
+
+def direct_client(address: str, credentials: Optional[Credentials] = None, **options: Any) -> MongoClient:
+    """A client for exactly one process (`host:port` or a URL-quoted unix socket path)."""
+    settings: dict[str, Any] = {"serverSelectionTimeoutMS": SELECTION_TIMEOUT_MS,
+                                "connectTimeoutMS": CONNECT_TIMEOUT_MS,
+                                **(credentials.client_options() if credentials else {}), **options}
+    return MongoClient(f"mongodb://{address}/", directConnection=True, **settings)

@@ -1,0 +1,95 @@
+"""The shard-key lab (the `lab` group): `lab.analyze` (any mongod) and `lab.experiment` (a cluster with routers)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..display import print_json
+from ..errors import ShardsmithError
+from .common import TOPOLOGY, URI, console, open_target, progress
+from .declare import Option, command, number, positive, whole_number
+
+COLLECTION = Option("collection", "the collection holding the data, as DB.COLL")
+KEY = Option("key", "a candidate shard key in key order, e.g. '{sessionId: hashed}' (repeat for more keys)",
+             repeat=True)
+QUERY = Option("query", "a query of the mix, e.g. '{name: session day, eq: [sessionId], range: {timestamp: 1d}}' "
+                        "(repeatable)", repeat=True)
+QUERIES = Option("queries", "a YAML or JSON file holding a list of queries like --query")
+CHART = Option("chart", "write a PNG of the figures the verdicts rest on to this path")
+JSON = Option("json", "print the report as JSON", switch=True)
+
+
+def lab_collection(client, name: Optional[str]):
+    db, dot, coll = (name or "").partition(".")
+    if not (db and dot and coll):
+        raise ShardsmithError(f"--collection is {name!r}", hint="name it as DB.COLL, e.g. --collection app.messages")
+    return client[db][coll]
+
+
+def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]):
+    from ..keylab import parse_key, parse_queries
+
+    return [parse_key(text) for text in key], parse_queries(query, queries or None)
+
+
+@command("lab.analyze", TOPOLOGY, URI, COLLECTION, KEY,
+         Option("shards", "how many shards to place the data over (default 4)", convert=positive, default=4),
+         Option("sample", "analyze a $sample of this many documents instead of the whole collection",
+                convert=whole_number, default=0),
+         QUERY, QUERIES,
+         Option("recent", "the share of latest inserts the hotspot test looks at (default 0.1)", convert=number,
+                default=0.1),
+         Option("order", "the field that grows with insertion order (default _id, an ObjectId)", default="_id"),
+         CHART, JSON)
+def analyze(topology: Optional[str], uri: Optional[str], collection: Optional[str], key: list[str], shards: int,
+            sample: int, query: list[str], queries: Optional[str], recent: float, order: str, chart: Optional[str],
+            json: bool) -> None:
+    """Compare candidate shard keys on real data: cardinality, monotonicity, spread, hotspots, query targeting."""
+    from ..keylab import analyze as analyze_keys
+    from ..keylab.chart import write_chart
+    from ..keylab.report import print_report
+
+    keys, shapes = keys_and_queries(key or [], query or [], queries)
+    target = open_target(topology, uri, writes=False, spec_required=False)
+    report = analyze_keys(lab_collection(target.client, collection), keys, shards, sample=sample or None,
+                          queries=shapes, recent_share=recent, order_field=order, progress=progress(json))
+    if chart:
+        write_chart([(r.key.label, [row["docs"] for row in r.distribution]) for r in report.keys], chart,
+                    f"{report.namespace}: documents per shard ({report.shards} shards)")
+    if json:
+        print_json({**report.as_dict(), "chart": chart})
+        return
+    print_report(report, console)
+    if chart:
+        console.print(f"chart: {chart}")
+
+
+@command("lab.experiment", TOPOLOGY, URI, COLLECTION, KEY, QUERY, QUERIES,
+         Option("limit", "load at most this many documents into each copy (default: all)", convert=whole_number,
+                default=0),
+         Option("keep", "keep the sharded copies in the lab database for inspection (default: drop them)",
+                switch=True),
+         Option("lab_database", "the database the copies go to (default shardsmith_keylab)",
+                default="shardsmith_keylab"),
+         CHART, JSON)
+def experiment(topology: Optional[str], uri: Optional[str], collection: Optional[str], key: list[str],
+               query: list[str], queries: Optional[str], limit: int, keep: bool, lab_database: str,
+               chart: Optional[str], json: bool) -> None:
+    """On a cluster with routers: shard a copy per key, load it, measure chunks, data, inserts/s and targeting."""
+    from ..keylab.chart import write_chart
+    from ..keylab.experiment import run_experiment
+    from ..keylab.report import print_experiment
+
+    keys, shapes = keys_and_queries(key or [], query or [], queries)
+    if not keys:
+        raise ShardsmithError("no candidate key given", hint="pass --key '{sessionId: hashed}' (repeat for more keys)")
+    target = open_target(topology, uri, spec_required=False)
+    outcome = run_experiment(target.client, lab_collection(target.client, collection), keys, queries=shapes,
+                             limit=limit, keep=keep, lab_database=lab_database, progress=progress(json))
+    if chart:
+        write_chart([(k["key"], [row["docs"] for row in k["distribution"]]) for k in outcome["keys"]], chart,
+                    f"{outcome['namespace']}: documents per shard, sharded copies")
+    if json:
+        print_json({**outcome, "chart": chart})
+        return
+    print_experiment(outcome, console)

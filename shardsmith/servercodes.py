@@ -1,0 +1,47 @@
+"""MongoDB server error codes Shardsmith acts on, by the server's own names: one table, one source.
+
+    if exc.code == ServerCode.NamespaceExists: ...
+
+Numbers and names are those of src/mongo/base/error_codes.yml in the MongoDB
+server repository (github.com/mongodb/mongo), where `codeName` in a reply comes
+from. Add a code here, with what Shardsmith makes of it, before testing for it.
+The bootstrap plan carries the numbers into the rendered init script, so
+mongosh and Python read the same table.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ServerCode(IntEnum):
+    Unauthorized = 13  # no user to authenticate as yet (the localhost exception is closed), or no privilege
+    AuthenticationFailed = 18  # wrong user or password
+    IllegalOperation = 20  # also what routers before 4.4 answered to shardCollection on a sharded collection
+    AlreadyInitialized = 23  # replSetInitiate on an initiated set; shardCollection with another key or options
+    NamespaceNotFound = 26
+    NamespaceExists = 48  # create of a collection that exists
+    ShutdownInProgress = 91
+    NotYetInitialized = 94  # replica-set commands before replSetInitiate
+    LockFailed = 107
+    PrimarySteppedDown = 189
+    DuplicateKey = 11000
+    InterruptedAtShutdown = 11600
+    InterruptedDueToReplStateChange = 11602
+    NotWritablePrimary = 10107
+    NotPrimaryNoSecondaryOk = 13435
+    NotPrimaryOrSecondary = 13436
+    UserAlreadyExists = 51003
+    AtlasError = 8000  # Atlas' answer to a bad login ("bad auth")
+
+
+# The member stopped being primary (or never was) while we used it: look for the primary
+# again and retry. error_codes.yml's NotPrimaryError category, plus the interruption a
+# step-down causes.
+STEPPED_DOWN = frozenset({ServerCode.NotWritablePrimary, ServerCode.InterruptedDueToReplStateChange,
+                          ServerCode.PrimarySteppedDown, ServerCode.NotPrimaryNoSecondaryOk,
+                          ServerCode.NotPrimaryOrSecondary})
+
+# Answers of a member that is starting, stopping or changing state: "not yet", never "no".
+NOT_READY = STEPPED_DOWN | {ServerCode.NotYetInitialized, ServerCode.ShutdownInProgress,
+                            ServerCode.InterruptedAtShutdown, ServerCode.LockFailed}
