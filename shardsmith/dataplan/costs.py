@@ -11,13 +11,17 @@ observation, so planning stays as it is when costs are not asked for.
 
 from __future__ import annotations
 
+from pymongo import MongoClient
+from pymongo.database import Database
+
 from ..metrics.indexcost import IndexCost, WriteCostCache, costs_of
 from ..metrics.storage import collection_storage, user_collections
 from ..rolling.naming import parse_collection_name
+from ..topology.model import Topology
 from .indexes import wanted_document
 
 
-def index_costs(topology, client, *, measure: bool = True) -> list[IndexCost]:
+def index_costs(topology: Topology, client: MongoClient, *, measure: bool = True) -> list[IndexCost]:
     """IndexCost rows for every index set the spec gives a collection or a rolling family, in spec order."""
     sets = dict(topology.index_sets)
     cache = WriteCostCache(measure)
@@ -37,7 +41,8 @@ def index_costs(topology, client, *, measure: bool = True) -> list[IndexCost]:
     return rows
 
 
-def _costs(db, namespace: str, index_set, names: list[str], kinds: dict, cache: WriteCostCache) -> list[IndexCost]:
+def _costs(db: Database, namespace: str, index_set: tuple, names: list[str], kinds: dict,
+           cache: WriteCostCache) -> list[IndexCost]:
     """The set's indexes with their bytes summed over `names` (existing collections); None where none has it."""
     sizes: dict[str, int] = {}
     data = 0

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .analyze import LabReport
 
 from ..errors import ShardsmithError
 from .placement import skew
@@ -35,7 +39,7 @@ class ChartKey:
     targeting: tuple = ()  # ((query name, mean shards touched), ...)
 
 
-def chart_keys(report) -> list[ChartKey]:
+def chart_keys(report: "LabReport") -> list[ChartKey]:
     """The figures of a LabReport (lab.analyze) that its verdicts rest on."""
     return [ChartKey(r.key.label, tuple(row["docs"] for row in r.distribution), r.verdict.get("rating"),
                      r.hotspot["share"], tuple((q["query"], q["mean_shards"]) for q in r.targeting))
@@ -48,7 +52,7 @@ def experiment_chart_keys(outcome: dict) -> list[ChartKey]:
                      tuple((q["query"], q["mean_shards"]) for q in k["targeting"])) for k in outcome["keys"]]
 
 
-def report_chart(report, path: str | Path) -> Path:
+def report_chart(report: "LabReport", path: str | Path) -> Path:
     scope = f"sample of {report.sample:,}" if report.sample else f"{report.documents:,} documents"
     return write_chart(chart_keys(report), path, f"{report.namespace}: candidate keys over {report.shards} shards "
                                                  f"({scope})", recent_share=report.recent_share)
@@ -59,7 +63,7 @@ def experiment_chart(outcome: dict, path: str | Path) -> Path:
                        f"{outcome['namespace']}: sharded copies on {len(outcome['shards'])} shards")
 
 
-def write_chart(keys, path: str | Path, title: str, *, recent_share: float | None = None) -> Path:
+def write_chart(keys: Iterable, path: str | Path, title: str, *, recent_share: float | None = None) -> Path:
     """Write the three-panel figure for `keys` (ChartKey, or (label, documents per shard) pairs) to `path`."""
     import matplotlib
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 
+from pymongo.collection import Collection
+
 from ..errors import ShardsmithError
 from .keys import CandidateKey
 
@@ -17,7 +19,7 @@ FIELD_SAMPLE = 1000
 SHOWN_FIELDS = 12
 
 
-def check_key_fields(collection, keys: list[CandidateKey], *, size: int = FIELD_SAMPLE) -> None:
+def check_key_fields(collection: Collection, keys: list[CandidateKey], *, size: int = FIELD_SAMPLE) -> None:
     """A ShardsmithError naming the first key field no sampled document has, with a did-you-mean."""
     names = list(dict.fromkeys(name for key in keys for name in key.names))
     present = {f"f{i}": {"$max": {"$ne": [{"$type": f"${name}"}, "missing"]}} for i, name in enumerate(names)}
@@ -36,7 +38,8 @@ def check_key_fields(collection, keys: list[CandidateKey], *, size: int = FIELD_
             raise missing_field(collection, keys, name, seen, found["sampled"])
 
 
-def missing_field(collection, keys, name: str, seen: list[str], sampled: int) -> ShardsmithError:
+def missing_field(collection: Collection, keys: list[CandidateKey], name: str, seen: list[str],
+                  sampled: int) -> ShardsmithError:
     key = next(key for key in keys if name in key.names)
     close = difflib.get_close_matches(name, seen, n=1, cutoff=0.6)
     shown = ", ".join(seen[:SHOWN_FIELDS]) + (", ..." if len(seen) > SHOWN_FIELDS else "")

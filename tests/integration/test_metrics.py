@@ -170,3 +170,13 @@ def test_index_keys_keep_their_order_in_the_indexes_json_and_table(db, replset, 
     console = Console(width=200, record=True)
     console.print(usage_table(index_usage(db)))
     assert "type: 1, timestamp: -1" in console.export_text()
+
+
+def test_index_costs_cover_time_series_collections_by_their_user_facing_keys(db):
+    fill(db)
+    db.series.create_index([("m.s", 1), ("t", -1)])
+    db.client.admin.command("fsync")
+    stats = next(db.series.aggregate([{"$collStats": {"storageStats": {}}}]))["storageStats"]
+    [series] = [c for c in index_costs(db, ["series"])]
+    assert (series.index, list(series.key.items())) == ("m.s_1_t_-1", [("m.s", 1), ("t", -1)])
+    assert (series.size, series.data_size) == (stats["indexSizes"]["m.s_1_t_-1"], stats["size"])
