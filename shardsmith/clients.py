@@ -17,7 +17,8 @@ SELECTION_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_MS = 2000
 
 
-def direct_client(address: str, credentials: Optional[Credentials] = None, **options: Any) -> MongoClient:
+def direct_client(address: str, credentials: Optional[Credentials] = None,
+                  **options: Any) -> MongoClient[dict[str, Any]]:
     """A client for exactly one process (`host:port` or a URL-quoted unix socket path)."""
     settings: dict[str, Any] = {"serverSelectionTimeoutMS": SELECTION_TIMEOUT_MS,
                                 "connectTimeoutMS": CONNECT_TIMEOUT_MS,
