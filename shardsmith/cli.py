@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import __version__
 from .commands import REGISTRY, Command, Option
@@ -22,7 +22,8 @@ from .errors import ShardsmithError
 from .log import configure
 
 USER_ERROR = 2
-SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+if TYPE_CHECKING:  # generic in typeshed only
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 INTERRUPTED = 130
 
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", help="log every step and server command")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    groups: dict[str, SubParsers] = {}
+    groups: dict[str, "SubParsers"] = {}
     for declared in REGISTRY:
         add_command(commands, declared.name, declared, verbose)
         if declared.group:  # `shardsmith binaries fetch 7.0` as well as `shardsmith binaries.fetch 7.0`
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_command(commands: SubParsers, name: str, declared: Command,
+def add_command(commands: "SubParsers", name: str, declared: Command,
                 verbose: argparse.ArgumentParser) -> None:
     sub = commands.add_parser(name, help=declared.summary, description=declared.run.__doc__, parents=[verbose])
     for option in declared.options:
