@@ -12,6 +12,7 @@ every command sent to a server (secrets masked).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
@@ -84,12 +85,20 @@ def run(declared: Command, values: dict[str, Any]) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    try:
+        sys.exit(dispatch(argv))
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+def dispatch(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     args = vars(parser.parse_args(argv))
     if args.pop("list") or args.pop("command") is None:
         print(listing())
-        sys.exit(0)
+        return 0
     declared = args.pop("declared")
     args.pop("leaf", None)
     configure(verbose=bool(args.pop("verbose")))
-    sys.exit(run(declared, args))
+    return run(declared, args)
