@@ -21,15 +21,16 @@ from .diff import diff
 from .observe import Observed, observe
 from .steps import Plan
 from ..target import connect, redact
+from ..topology.model import Topology
 
 __all__ = ["connect", "make_plan", "apply", "Plan", "Observed", "ApplyResult", "redact"]
 
 
-def make_plan(topology, client, *, prune: bool = False) -> Plan:
+def make_plan(topology: Topology, client, *, prune: bool = False) -> Plan:
     return diff(topology, observe(client, topology), prune=prune)
 
 
-def apply(topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
+def apply(topology: Topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
     """Plan, refuse or carry out, then re-read the target and plan again (empty when done)."""
     plan = make_plan(topology, client, prune=prune)
     outcomes = apply_plan(client, plan, progress=progress)
