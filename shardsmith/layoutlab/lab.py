@@ -46,10 +46,11 @@ def run_layout_lab(client, namespace: str, *, sample: int | None = None, time_fi
                    keep: bool = False, runs: int = RUNS, insert_documents: int = INSERT_BATCH,
                    insert_runs: int = INSERT_RUNS, lab_database: str = LAB_DATABASE,
                    progress: Progress = QUIET) -> LayoutReport:
-    """Copy `namespace` (or a $sample of `sample` documents) into three layouts on the same server and measure.
+    """Copy `namespace` (or a sample of about `sample` documents) into three layouts on the same server, measure.
 
     index_set: IndexSpecs (a topology index set) for every layout; None: the source's own indexes.
     queries: a YAML/JSON file of queries, a list of query mappings, or None for the default mix.
+    runs: timed runs of each query on each layout; insert_documents x insert_runs: the insert test (0 runs: none).
     """
     started = time.monotonic()
     source = _source(client, namespace)
@@ -64,13 +65,18 @@ def run_layout_lab(client, namespace: str, *, sample: int | None = None, time_fi
         if meta_field:
             check_meta_field(source, meta_field, scratch.comment)
         disk = check_disk(client, source, stats, sample)
-    indexes = lab_index_set(source, index_set)
-    notes = list(indexes.notes) + _notes(scratch, disk)
-    report = None
+    run = _LabRun(scratch, source, stats["count"], lab_index_set(source, index_set), time_field, progress)
+    run.notes += _notes(scratch, disk, sample)
     try:
-        report = _measure(scratch, source, version, stats["count"], disk, indexes, notes, sample=sample,
-                          time_field=time_field, meta_field=meta_field, granularity=granularity, mix=mix, runs=runs,
-                          insert_documents=insert_documents, insert_runs=insert_runs, progress=progress)
+        run.copy(sample, meta_field, granularity)
+        run.measure_sizes()
+        run.measure_queries(mix, runs)
+        run.measure_inserts(insert_documents, insert_runs)
+        report = run.report(version, disk)
+    except BaseException:
+        if keep:
+            progress.note(f"kept in {scratch.database.name}: {', '.join(scratch.collections()) or 'nothing'}")
+        raise
     finally:
         with progress.phase("drop the scratch collections" if not keep else "drop the insert-test collections"):
             remove(scratch, INSERT_PART if keep else "")
@@ -80,61 +86,88 @@ def run_layout_lab(client, namespace: str, *, sample: int | None = None, time_fi
     return report
 
 
-def _measure(scratch: Scratch, source, version, source_documents, disk, indexes, notes, *, sample, time_field,
-             meta_field, granularity, mix, runs, insert_documents, insert_runs, progress) -> LayoutReport:
-    lab, comment = scratch.database, scratch.comment
-    regular = lab[scratch.name("regular")]
-    head, drawn = sampling(sample, source_documents, meta_field)
-    with progress.phase(f"copy {drawn} into {regular.name}"):
-        copied = copy_regular(source, regular, head, comment)
-        built = {REGULAR: {"created": build_all(regular, indexes.specs, comment), "skipped": []}}
-    sampled = list(regular.aggregate([{"$sample": {"size": INFERENCE_SAMPLE}}], comment=comment))
-    with progress.phase("time-series options: metaField and granularity"):
-        series = choose_series(regular, copied, sampled, time_field, meta_field, granularity, comment)
-    progress.note(f"  metaField {series.meta_field or '(none)'}: {series.meta_reason}")
-    progress.note(f"  granularity {series.granularity}: {series.granularity_reason}")
-    with progress.phase("copy into monthly collections"):
-        months = copy_months(regular, lab, scratch.prefix, time_field, comment)
-        for name in months:
-            build_all(lab[name], indexes.specs, comment)
-        built[MONTHLY] = {"created": built[REGULAR]["created"], "skipped": []}
-    timeseries = lab[scratch.name("timeseries")]
-    with progress.phase(f"copy into the time-series collection {timeseries.name}"):
-        copy_timeseries(regular, timeseries, series, comment)
-        created, skipped = build_each(timeseries, indexes.specs, comment)
-        built[TIMESERIES] = {"created": created, "skipped": skipped}
-    with progress.phase("sizes: checkpoint, then $collStats"):
-        if not checkpoint(lab):
-            notes.append("fsync was refused: storage sizes are as of the last checkpoint (up to 60 s old)")
-        sizes = {REGULAR: measure(lab, REGULAR, [regular.name], comment),
-                 TIMESERIES: measure(lab, TIMESERIES, [timeseries.name], comment, timeseries=True),
-                 MONTHLY: measure(lab, MONTHLY, months, comment)}
-    counts = {name: size.documents for name, size in sizes.items()}
-    if len(set(counts.values())) != 1:
-        notes.append(f"the layouts hold different numbers of documents: {counts}")
-    mix = mix or default_queries(time_field, series.meta_field, sampled)
-    check_time_ranges(mix, time_field)
-    layouts = [CollectionLayout(REGULAR, regular, time_field, comment),
-               CollectionLayout(TIMESERIES, timeseries, time_field, comment),
-               MonthlyLayout(MONTHLY, lab, scratch.prefix, time_field, comment)]
-    results = measure_mix(layouts, mix, parameter_documents(regular, mix, time_field, comment), time_field, runs,
-                          progress)
-    inserts = []
-    if insert_runs:
-        with progress.phase(f"inserts: {min(insert_documents, copied):,} documents x {insert_runs} runs per layout"):
-            batch = insert_batch(regular, min(insert_documents, copied), time_field, comment)
-            accepted = tuple(spec for spec in indexes.specs if index_name(spec) in created)
-            targets = InsertTargets(scratch, series, indexes.specs, accepted)
-            inserts = measure_inserts(targets, [REGULAR, TIMESERIES, MONTHLY], batch, insert_runs)
-    if head and not meta_field:
-        notes.append(f"{drawn} thins every series to about {copied / source_documents:.0%} of its documents, so "
-                     "buckets hold fewer measurements than on the whole collection: the time-series figures are "
-                     "pessimistic; give --meta-field to sample whole series")
-    report = LayoutReport(source.full_name, version, lab.name, scratch.prefix, drawn, source_documents, copied, disk,
-                          series, indexes.origin, built, sizes, inserts, results, notes=notes)
-    report.claims = claim_lines(sizes, results, time_field, copied)
-    report.recommendation = recommend(sizes, results, skipped, series, copied, time_field)
-    return report
+class _LabRun:
+    """One run's state, phase by phase: copies, sizes, query mix, inserts, then the report."""
+
+    def __init__(self, scratch: Scratch, source, source_documents: int, indexes, time_field: str, progress):
+        self.scratch, self.source, self.source_documents = scratch, source, source_documents
+        self.indexes, self.time_field, self.progress = indexes, time_field, progress
+        self.lab, self.comment = scratch.database, scratch.comment
+        self.regular = self.lab[scratch.name("regular")]
+        self.timeseries = self.lab[scratch.name("timeseries")]
+        self.notes = list(indexes.notes)
+        self.built: dict = {}
+        self.results: list = []
+        self.inserts: list = []
+
+    def copy(self, sample, meta_field, granularity) -> None:
+        comment, progress, specs = self.comment, self.progress, self.indexes.specs
+        head, self.drawn = sampling(sample, self.source_documents, meta_field)
+        with progress.phase(f"copy {self.drawn} into {self.regular.name}"):
+            self.copied = copy_regular(self.source, self.regular, head, comment)
+            if not self.copied:
+                raise ShardsmithError(f"the sample ({self.drawn}) holds no document", hint="give a larger --sample")
+            self.built[REGULAR] = {"created": build_all(self.regular, specs, comment), "skipped": []}
+        if head and not meta_field:
+            self.notes.append(f"{self.drawn} thins every series to about {self.copied / self.source_documents:.0%} of "
+                              "its documents, so buckets hold fewer measurements than on the whole collection: the "
+                              "time-series figures are pessimistic; give --meta-field to sample whole series")
+        self.sampled = list(self.regular.aggregate([{"$sample": {"size": INFERENCE_SAMPLE}}], comment=comment))
+        with progress.phase("time-series options: metaField and granularity"):
+            self.series = choose_series(self.regular, self.copied, self.sampled, self.time_field, meta_field,
+                                        granularity, comment)
+        progress.note(f"  metaField {self.series.meta_field or '(none)'}: {self.series.meta_reason}")
+        progress.note(f"  granularity {self.series.granularity}: {self.series.granularity_reason}")
+        with progress.phase("copy into monthly collections"):
+            self.months = copy_months(self.regular, self.lab, self.scratch.prefix, self.time_field, comment)
+            for name in self.months:
+                build_all(self.lab[name], specs, comment)
+            self.built[MONTHLY] = {"created": self.built[REGULAR]["created"], "skipped": []}
+        with progress.phase(f"copy into the time-series collection {self.timeseries.name}"):
+            copy_timeseries(self.regular, self.timeseries, self.series, comment)
+            created, skipped = build_each(self.timeseries, specs, comment)
+            self.built[TIMESERIES] = {"created": created, "skipped": skipped}
+
+    def measure_sizes(self) -> None:
+        with self.progress.phase("sizes: checkpoint, then $collStats"):
+            if not checkpoint(self.lab):
+                self.notes.append("fsync was refused: storage sizes are as of the last checkpoint (up to 60 s old)")
+            self.sizes = {REGULAR: measure(self.lab, REGULAR, [self.regular.name], self.comment),
+                          TIMESERIES: measure(self.lab, TIMESERIES, [self.timeseries.name], self.comment,
+                                              timeseries=True),
+                          MONTHLY: measure(self.lab, MONTHLY, self.months, self.comment)}
+        counts = {name: size.documents for name, size in self.sizes.items()}
+        if len(set(counts.values())) != 1:
+            self.notes.append(f"the layouts hold different numbers of documents: {counts}")
+
+    def measure_queries(self, mix, runs: int) -> None:
+        mix = mix or default_queries(self.time_field, self.series.meta_field, self.sampled)
+        check_time_ranges(mix, self.time_field)
+        layouts = [CollectionLayout(REGULAR, self.regular, self.time_field, self.comment),
+                   CollectionLayout(TIMESERIES, self.timeseries, self.time_field, self.comment),
+                   MonthlyLayout(MONTHLY, self.lab, self.scratch.prefix, self.time_field, self.comment)]
+        documents = parameter_documents(self.regular, mix, self.time_field, self.comment)
+        self.results = measure_mix(layouts, mix, documents, self.time_field, runs, self.progress)
+
+    def measure_inserts(self, documents: int, runs: int) -> None:
+        if not runs:
+            return
+        size = min(documents, self.copied)
+        with self.progress.phase(f"inserts: {size:,} documents x {runs} runs per layout"):
+            batch = insert_batch(self.regular, size, self.time_field, self.comment)
+            created = self.built[TIMESERIES]["created"]
+            accepted = tuple(spec for spec in self.indexes.specs if index_name(spec) in created)
+            targets = InsertTargets(self.scratch, self.series, self.indexes.specs, accepted)
+            self.inserts = measure_inserts(targets, [REGULAR, TIMESERIES, MONTHLY], batch, runs)
+
+    def report(self, version: str, disk) -> LayoutReport:
+        report = LayoutReport(self.source.full_name, version, self.lab.name, self.scratch.prefix, self.drawn,
+                              self.source_documents, self.copied, disk, self.series, self.indexes.origin, self.built,
+                              self.sizes, self.inserts, self.results, notes=self.notes)
+        report.claims = claim_lines(self.sizes, self.results, self.time_field, self.copied)
+        report.recommendation = recommend(self.sizes, self.results, self.built[TIMESERIES]["skipped"], self.series,
+                                          self.copied, self.time_field)
+        return report
 
 
 def _source(client, namespace: str):
@@ -169,8 +202,8 @@ def _mix(queries) -> list[LabQuery] | None:
     return parsed
 
 
-def _notes(scratch: Scratch, disk) -> list[str]:
-    notes = ["the time field was checked on every document of the source, not only the sample"]
+def _notes(scratch: Scratch, disk, sample) -> list[str]:
+    notes = ["the time field was checked on every document of the source, not only the sample"] if sample else []
     if disk.free is None:
         notes.append("the server does not report its free disk space: the disk check was skipped")
     try:

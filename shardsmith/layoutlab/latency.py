@@ -15,6 +15,7 @@ import math
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..keylab.queries import lookup
 from .queries import LabQuery, concrete
@@ -32,7 +33,8 @@ class QueryResult:
 
     def as_dict(self) -> dict:
         q = self.query
-        shape = {"eq": list(q.eq), "range": {f: str(w) for f, w in q.range}, "sort": dict(q.sort), "limit": q.limit,
+        widths = {f: w.total_seconds() if isinstance(w, timedelta) else w for f, w in q.range}  # dates: seconds
+        shape = {"eq": list(q.eq), "range": widths, "sort": dict(q.sort), "limit": q.limit,
                  "group": {"by": list(q.group[0]), "per": q.group[1], "sum": list(q.group[2])} if q.group else None}
         return {"query": q.name, "shape": shape, "layouts": self.layouts, "same_results": self.same_results,
                 "mismatches": self.mismatches}

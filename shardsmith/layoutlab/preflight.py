@@ -39,6 +39,10 @@ def check_server(client) -> str:
 
 def source_stats(source: Collection) -> dict:
     """count, size, storageSize and totalIndexSize of the source, summed over shards."""
+    info = next(source.database.list_collections(filter={"name": source.name}), None)
+    if info and info.get("type") != "collection":
+        raise ShardsmithError(f"{source.full_name} is a {info.get('type')}, not a regular collection",
+                              hint="point --collection at the regular collection whose data you mean to lay out")
     stats = [row["storageStats"] for row in source.aggregate([{"$collStats": {"storageStats": {}}}])]
     totals = {field: int(sum(s.get(field) or 0 for s in stats)) for field in ("count", "size", "storageSize",
                                                                              "totalIndexSize")}

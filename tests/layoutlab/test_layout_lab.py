@@ -203,3 +203,21 @@ def test_bad_arguments_are_refused_before_anything_is_read(client, lab_database,
         with pytest.raises(ShardsmithError, match=re.escape(words)):
             run_layout_lab(client, namespace, lab_database=lab_database, **arguments)
     assert user_collections(client[lab_database]) == []
+
+
+def test_a_query_file_runs_on_every_layout_with_equal_results(client, messages, lab_database, tmp_path):
+    """Shapes the default mix lacks: a sort on a measurement with a limit, a group by hour, an eq on a non-meta field."""
+    path = tmp_path / "mix.yaml"
+    path.write_text("queries:\n"
+                    "  - {name: costliest of a day, range: {timestamp: 1d}, sort: {costUsd: -1}, limit: 5}\n"
+                    "  - {name: messages per type per hour, range: {timestamp: 2d}, group: {by: [type], per: hour}}\n"
+                    "  - {name: a user's week, eq: [user_id], range: {timestamp: 7d}}\n")
+    report = run_layout_lab(client, messages.full_name, queries=str(path), lab_database=lab_database, runs=2,
+                            insert_runs=0)
+    assert [q.query.name for q in report.queries] == ["costliest of a day", "messages per type per hour",
+                                                      "a user's week"]
+    for q in report.queries:
+        assert q.same_results, q.mismatches
+        assert {"regular", "time-series", "monthly"} == set(q.layouts) and q.layouts["regular"]["runs"] == 2
+    assert report.queries[0].layouts["regular"]["rows"] <= 5
+    assert report.inserts == []
