@@ -5,13 +5,15 @@
     report.as_dict()                            # JSON-ready
     print_layout_report(report, Console())      # rich tables, claim lines, recommendation
 
-`write_layout_chart(report, "layouts.png")` draws the sizes and latencies.
+`write_layout_chart(report, "layouts.png")` draws the sizes and latencies;
+`topology_index_set(topology, "messages-standard")` gives an index set for `index_set=`.
 """
 
 from .chart import write_layout_chart
+from .indexes import topology_index_set
 from .lab import run_layout_lab
 from .queries import LabQuery, load_queries, parse_lab_query
 from .report import LayoutReport, print_layout_report
 
 __all__ = ["LabQuery", "LayoutReport", "load_queries", "parse_lab_query", "print_layout_report", "run_layout_lab",
-           "write_layout_chart"]
+           "topology_index_set", "write_layout_chart"]

@@ -32,6 +32,15 @@ class IndexSet:
     notes: tuple = ()
 
 
+def topology_index_set(topology, name: str) -> tuple:
+    """The IndexSpecs of the topology's index set `name` (--indexes SET), or a ShardsmithError naming the sets."""
+    sets = dict(topology.index_sets)
+    if name not in sets:
+        raise ShardsmithError(f"no index set {name!r} in {topology.source}",
+                              hint=f"index sets there: {', '.join(sets) or 'none'} (under index_sets:)")
+    return sets[name]
+
+
 def index_name(spec: IndexSpec) -> str:
     return spec.name or default_name(spec.keys)
 
