@@ -61,7 +61,7 @@ def _ratio(value: float | None) -> str:
 def sizes_table(report: LayoutReport) -> Table:
     table = Table(title=f"{report.namespace}: {report.documents:,} of {report.source_documents:,} documents "
                         f"({report.sample}) in three layouts, MongoDB {report.server_version}", header_style="bold")
-    for column in ("layout", "collections", "documents", "stored as", "data", "storage", "indexes", "total",
+    for column in ("layout", "collections", "documents", "stored as", "data", "storage (free)", "indexes", "total",
                    "total vs regular"):
         table.add_column(column, justify="left" if column == "layout" else "right")
     regular = report.sizes[REGULAR]
@@ -69,7 +69,8 @@ def sizes_table(report: LayoutReport) -> Table:
         size = report.sizes[name]
         stored = f"{size.stored:,} buckets" if name == TIMESERIES else f"{size.stored:,} documents"
         table.add_row(name, str(size.collections), f"{size.documents:,}", stored, human_bytes(size.data_size),
-                      human_bytes(size.storage_size), human_bytes(size.index_size), human_bytes(size.total),
+                      f"{human_bytes(size.storage_size)} ({human_bytes(size.free_storage)})",
+                      human_bytes(size.index_size), human_bytes(size.total),
                       _ratio(size.ratios(regular)["total"]))
     return table
 

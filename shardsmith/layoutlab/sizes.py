@@ -1,7 +1,9 @@
 """Documents, buckets and bytes per layout from $collStats, after a checkpoint, with ratios to the regular layout.
 
 WiredTiger's file sizes (storageSize) change at checkpoints, so the lab asks
-for one first (fsync; through a router it reaches every shard). A time-series
+for one first (fsync; through a router it reaches every shard). storageSize is
+the file; freeStorageSize, the part of it WiredTiger can reuse, is reported
+beside it (rewritten buckets leave such blocks behind). A time-series
 collection stores buckets: its stored documents are
 storageStats.timeseries.bucketCount, and its measurements are counted through
 its view. The same section reports why buckets closed and how many were
@@ -16,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
-BUCKET_FIGURES = ("bucketCount", "numBucketsClosedDueToSchemaChange", "numBucketsClosedDueToSize",
+BUCKET_FIGURES = ("bucketCount", "numBucketInserts", "numBucketUpdates", "numBucketsClosedDueToSchemaChange",
+                  "numBucketsClosedDueToSize",
                   "numBucketsClosedDueToCount", "numBucketsClosedDueToTimeForward",
                   "numBucketsClosedDueToTimeBackward", "numBucketsClosedDueToMemoryThreshold", "numCompressedBuckets",
                   "numBytesUncompressed", "numBytesCompressed")
@@ -32,6 +35,7 @@ class LayoutSize:
     storage_size: int
     index_size: int
     indexes: int
+    free_storage: int = 0  # of storage_size: blocks WiredTiger can reuse (freeStorageSize)
     buckets: dict = field(default_factory=dict)  # time-series only: BUCKET_FIGURES present in $collStats
 
     @property
@@ -82,4 +86,5 @@ def measure(database: Database, layout: str, names: list[str], comment: str, *, 
     else:
         documents = stored = total("count")
     return LayoutSize(layout, len(names), documents, stored, total("size"), total("storageSize"),
-                      total("totalIndexSize"), max((s.get("nindexes") or 0) for s in stats) if stats else 0, buckets)
+                      total("totalIndexSize"), max((s.get("nindexes") or 0) for s in stats) if stats else 0,
+                      total("freeStorageSize"), buckets)

@@ -64,8 +64,9 @@ def claim_lines(sizes: dict, queries: list, time_field: str, documents: int) -> 
     with_indexes = 1 - series.total / regular.total if regular.total else 0.0
     lines.append(_line("storage reduction 50-80% (time-series)", f"{reduction:.0%}",
                        _status(reduction, *STORAGE_CLAIM),
-                       f"storage {human_bytes(series.storage_size)} vs {human_bytes(regular.storage_size)}; "
-                       f"with indexes {with_indexes:.0%}"))
+                       f"storage {human_bytes(series.storage_size)} vs {human_bytes(regular.storage_size)} "
+                       f"(reusable free space in them {human_bytes(series.free_storage)} vs "
+                       f"{human_bytes(regular.free_storage)}); with indexes {with_indexes:.0%}"))
     fewer = regular.stored / series.stored if series.stored else 0.0
     lines.append(_line("10-100x fewer documents to index (time-series)", f"{fewer:.1f}x",
                        _status(fewer, *DOCUMENTS_CLAIM),
