@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -132,6 +134,7 @@ def main() -> None:
             "replica_set: {name: rs0, members: 1}\n")
     cluster = Cluster(parse_topology(text, str(root / "bench.yaml")), state_root=root / "state")
     revision = commit()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still drops the lab's copies and the cluster
     try:
         cluster.up()
         with cluster.client() as client:
@@ -141,6 +144,7 @@ def main() -> None:
                                     insert_runs=args.insert_runs, progress=Progress(Console(stderr=True)))
     finally:
         cluster.destroy()
+        shutil.rmtree(root, ignore_errors=True)
     print_layout_report(report, Console(width=200))
     data = report.as_dict()
     if args.json:

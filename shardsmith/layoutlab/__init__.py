@@ -9,11 +9,11 @@
 `topology_index_set(topology, "messages-standard")` gives an index set for `index_set=`.
 """
 
-from .chart import write_layout_chart
+from .chart import chart_path, write_layout_chart
 from .indexes import topology_index_set
 from .lab import run_layout_lab
 from .queries import LabQuery, load_queries, parse_lab_query
 from .report import LayoutReport, print_layout_report
 
-__all__ = ["LabQuery", "LayoutReport", "load_queries", "parse_lab_query", "print_layout_report", "run_layout_lab",
+__all__ = ["LabQuery", "LayoutReport", "chart_path", "load_queries", "parse_lab_query", "print_layout_report", "run_layout_lab",
            "topology_index_set", "write_layout_chart"]

@@ -12,10 +12,16 @@ MB = 1024 * 1024
 SIZES = (("data_size", "data"), ("storage_size", "storage"), ("index_size", "indexes"))
 
 
-def write_layout_chart(report: LayoutReport, path: str | Path) -> Path:
+def chart_path(path: str | Path) -> Path:
+    """`path` if a chart can go there (a .png in an existing folder): check it before a long run, not after."""
     path = Path(path)
     if path.suffix.lower() != ".png" or not path.parent.is_dir():
         raise ShardsmithError(f"cannot write the chart {path}", hint="give --chart a .png path in an existing folder")
+    return path
+
+
+def write_layout_chart(report: LayoutReport, path: str | Path) -> Path:
+    path = chart_path(path)
     with drawing(path, ncols=2, figsize=(12, 4.8)) as (figure, (sizes, latency)):
         _grouped(sizes, LAYOUT_ORDER, [(label, [getattr(report.sizes[name], field) / MB for name in LAYOUT_ORDER])
                                        for field, label in SIZES])

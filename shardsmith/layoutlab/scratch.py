@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pymongo.database import Database
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import OperationFailure
 
-from ..wait import poll
+from ..servercodes import ServerCode
+from ..wait import Deadline, is_transient, poll
 
 NAME_PREFIX = "shardsmith_layoutlab"
 LAB_DATABASE = "shardsmith_layoutlab"
@@ -94,9 +95,17 @@ def remove(scratch: Scratch, part: str = "", *, timeout: float = CLEANUP_TIMEOUT
         return not left and not own_operations(scratch.database, scratch.comment)
 
     with sigint_deferred():
-        poll(round_done, timeout=timeout, what=f"the lab's scratch collections {scratch.name(part)}* to be dropped",
-             retry_on=(PyMongoError,),
+        poll(round_done, until=Deadline.after(timeout), transient=_worth_retrying,
+             what=f"the lab's scratch collections {scratch.name(part)}* to be dropped",
              hint=f"drop them by hand: collections starting with {scratch.prefix} in {scratch.database.name}")
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """Cleanup retries the network and any refusal but a missing privilege (a drop that meets an index build
+    or a step-down succeeds on a later round); an error it keeps meeting is reported when time runs out."""
+    if isinstance(error, OperationFailure):
+        return error.code != ServerCode.Unauthorized
+    return is_transient(error)
 
 
 @contextmanager

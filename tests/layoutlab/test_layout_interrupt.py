@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from shardsmith.wait import poll
+from shardsmith.wait import Deadline, poll
 from tests.crash.kill import child
 from tests.layoutlab.conftest import load_messages
 
@@ -73,7 +73,7 @@ def interrupt_and_check(client, process: subprocess.Popen, lines: Lines, source,
     assert b"interrupted" in lines.rest()
     left = [n for n in client[lab_database].list_collection_names() if not n.startswith("system.")]
     assert left == []
-    assert poll(lambda: not lab_operations(client), timeout=30, what="the lab's operations to end")
+    assert poll(lambda: not lab_operations(client), until=Deadline.after(30), what="the lab's operations to end")
     assert source_hash(source) == hash_before
 
 
@@ -84,7 +84,7 @@ def test_sigint_while_the_server_runs_the_copy(replset, client, big_source, lab_
         lines = Lines(process)
         lines.wait_for(b"started")
         copying = poll(lambda: [op for op in lab_operations(client) if "$out" in str(op["command"].get("pipeline"))],
-                       timeout=120, interval=0.01, what="the lab's $out to run")
+                       until=Deadline.after(120), interval=0.01, what="the lab's $out to run")
         assert copying[0]["command"]["comment"].startswith("shardsmith-layoutlab ")
         interrupt_and_check(client, process, lines, big_source, lab_database, before)
     finally:
