@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,20 +39,48 @@ SETUP = ("`python benchmarks/bench_layout.py --documents 1000000 --results bench
          "replica set, 256 MB WiredTiger cache), copied by the layout lab into a regular collection, a time-series "
          "collection (metaField and granularity read from the data) and monthly collections, each with "
          "topology/local.yaml's messages-standard index set (what the time-series collection refuses is skipped). "
-         "The regular layout is the peer measured in the same run; ratios are to it.\n\n")
+         "The regular layout is the peer measured in the same run; ratios are to it. The machine is shared: load "
+         "is the 1-minute load average sampled every 5 s while the lab ran (min-max); latencies at a high load are "
+         "noisy, compare their ratios and the minima.\n\n")
 SIZES = "## Layout lab: regular vs time-series vs monthly collections, sizes and inserts"
-SIZES_HEADER = ("| date | commit | cores | documents | layout | stored as | data | storage | indexes | total "
+SIZES_HEADER = ("| date | commit | cores | load | documents | layout | stored as | data | storage | indexes | total "
                 "| total vs regular | inserts/s min / median / max (runs) | inserts vs regular |\n"
-                "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 LATENCY = "## Layout lab: query latency per layout"
-LATENCY_HEADER = ("| date | commit | documents | query | runs | regular ms min / median / p95 / max "
+LATENCY_HEADER = ("| date | commit | load | documents | query | runs | regular ms min / median / p95 / max "
                   "| time-series ms min / median / p95 / max | monthly ms min / median / p95 / max "
                   "| median vs regular (time-series, monthly) | same results | indexes used (regular; time-series; monthly) |\n"
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 CLAIMS = "## Layout lab: the design notes' claims, measured"
 CLAIMS_HEADER = ("| date | commit | documents | claim | measured | verdict | detail |\n"
                  "| --- | --- | --- | --- | --- | --- | --- |")
 MB = 1024 * 1024
+
+
+class LoadAverage:
+    """The machine's 1-minute load average, sampled every few seconds while the lab runs: (min, max)."""
+
+    def __init__(self, every: float = 5.0):
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+
+    def _sample(self, every: float) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(every):
+                return
+
+    def __enter__(self) -> "LoadAverage":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def span(self) -> str:
+        return f"{min(self.samples):.1f}-{max(self.samples):.1f}"
 
 
 def commit() -> str:
@@ -117,7 +146,7 @@ def main() -> None:
     from rich.console import Console
 
     from shardsmith.cluster import Cluster
-    from shardsmith.layoutlab import print_layout_report, run_layout_lab
+    from shardsmith.layoutlab import print_layout_report, run_layout_lab, topology_index_set
     from shardsmith.progress import Progress
     from shardsmith.topology import load_topology, parse_topology
 
@@ -128,7 +157,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="add the rows to the layout-lab tables of this file")
     parser.add_argument("--json", type=Path, help="also write the lab's report as JSON here")
     args = parser.parse_args()
-    index_set = load_topology(ROOT / "topology" / "local.yaml").index_set("messages-standard")
+    index_set = topology_index_set(load_topology(ROOT / "topology" / "local.yaml"), "messages-standard")
     root = Path(tempfile.mkdtemp(prefix="bench-layout-"))
     text = (f"name: bench\ndeploy: {{base_port: {free_port_block(4)}}}\nstorage: {{wiredtiger_cache: 256MB}}\n"
             "replica_set: {name: rs0, members: 1}\n")
@@ -140,8 +169,9 @@ def main() -> None:
         with cluster.client() as client:
             seconds = load(client, args.documents)
             print(f"loaded {args.documents:,} messages in {seconds:.0f} s", flush=True)
-            report = run_layout_lab(client, "bench.messages", index_set=index_set, runs=args.runs,
-                                    insert_runs=args.insert_runs, progress=Progress(Console(stderr=True)))
+            with LoadAverage() as load_average:
+                report = run_layout_lab(client, "bench.messages", index_set=index_set, runs=args.runs,
+                                        insert_runs=args.insert_runs, progress=Progress(Console(stderr=True)))
     finally:
         cluster.destroy()
         shutil.rmtree(root, ignore_errors=True)
@@ -149,11 +179,12 @@ def main() -> None:
     data = report.as_dict()
     if args.json:
         args.json.write_text(json.dumps(data, indent=1, default=str))
+    print(f"1-minute load average during the lab: {load_average.span()} ({os.cpu_count()} cores)")
     stamp = f"{time.strftime('%Y-%m-%d')} | {revision}"
     if args.results:
-        for row in size_rows(data, f"{stamp} | {os.cpu_count()}"):
+        for row in size_rows(data, f"{stamp} | {os.cpu_count()} | {load_average.span()}"):
             record(args.results, SIZES, SETUP.format(documents=args.documents) + SIZES_HEADER, row)
-        for row in latency_rows(data, stamp):
+        for row in latency_rows(data, f"{stamp} | {load_average.span()}"):
             record(args.results, LATENCY, LATENCY_HEADER, row)
         for row in claim_rows(data, stamp):
             record(args.results, CLAIMS, CLAIMS_HEADER, row)
