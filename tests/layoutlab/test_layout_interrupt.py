@@ -20,7 +20,7 @@ from shardsmith.wait import Deadline, poll
 from tests.crash.kill import child
 from tests.layoutlab.conftest import load_messages
 
-COUNT = 40_000  # enough that the first $out takes a few hundred milliseconds: long enough to be seen running
+COUNT = 15_000  # enough that the first $out runs long enough (some 100 ms) to be seen in $currentOp
 LAB_COMMENT = "^shardsmith-layoutlab "
 
 
