@@ -65,8 +65,8 @@ def check_time_field(source: Collection, time_field: str, total: int, comment: s
                                                      if "value" in row else "missing") for row in found["examples"])
     raise ShardsmithError(f"{bad:,} of {total:,} documents of {source.full_name} have no date in {time_field!r} "
                           f"(e.g. {examples})",
-                          hint=f"a time-series collection needs a BSON date in its timeField: give --time-field the "
-                               f"field every document dates by, or fix those documents; nothing was copied")
+                          hint="a time-series collection needs a BSON date in its timeField: give --time-field the "
+                               "field every document dates by, or fix those documents; nothing was copied")
 
 
 def check_meta_field(source: Collection, meta_field: str, comment: str, sample: int = 1000) -> None:
