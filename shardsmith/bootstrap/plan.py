@@ -13,6 +13,7 @@ from ..servercodes import STEPPED_DOWN, ServerCode
 from ..topology.model import AuthSettings, ReplicaSet, Topology
 from .configs import NORMAL_SETTINGS, initiate_config, intended_primary, normal_priorities, prompt_members, seed_list
 from .steps import ROOT_PASSWORD, Probe, Step, binding, secret
+from .users import user_steps
 
 ROUTER_PART = "router"
 STANDALONE_PART = "standalone"
@@ -24,6 +25,9 @@ PASSWORD_REFUSED = "already has users, and the root password does not work on it
 def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = True) -> list[Step]:
     """Every step, in order: the replica sets (config servers first), then the router or the standalone."""
     steps = [step for rs in topology.replica_sets for step in replica_set_steps(rs, endpoints, topology.auth)]
+    if topology.replica_set:  # application users live where applications connect
+        steps += user_steps(topology.replica_set.name, binding("primary", topology.replica_set.name),
+                            f"replica set {topology.replica_set.name}", topology.users)
     if routers and topology.routers:
         steps += router_steps(topology, endpoints)
     if topology.standalone:
@@ -31,6 +35,7 @@ def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = 
         steps.append(Step(STANDALONE_PART, "await", f"the standalone at {address} to answer", (address,),
                           until=ANSWERS))
         steps += root_user_steps(STANDALONE_PART, address, "the standalone", topology.auth, acknowledgers=1)
+        steps += user_steps(STANDALONE_PART, address, "the standalone", topology.users)
     return steps
 
 
@@ -50,7 +55,8 @@ def replica_set_steps(replica_set: ReplicaSet, endpoints: Endpoints, auth: AuthS
     steps = [
         Step(part, "command", f"initiate {where}", (seed,), command={"replSetInitiate": initiate_config(
             replica_set, endpoints)}, unless=Probe({"hello": 1}, "setName"),
-            done={ServerCode.AlreadyInitialized: "initiated already"}, says=f"{where} initiated", reports=("initiated", part)),
+            done={ServerCode.AlreadyInitialized: "initiated already"}, again=(int(ServerCode.NodeNotFound),),
+            says=f"{where} initiated", reports=("initiated", part)),
         await_primary(replica_set, endpoints),
         *root_user_steps(part, seed, where, auth, acknowledgers=len(prompt_members(replica_set))),
     ]
@@ -100,4 +106,4 @@ def router_steps(topology: Topology, endpoints: Endpoints) -> list[Step]:
                           command={"addShard": seed_list(shard, endpoints), "name": shard.name},
                           unless=Probe({"listShards": 1}, "shards._id", contains=shard.name),
                           says=f"shard {shard.name} added", reports=("shards_added", shard.name)))
-    return steps
+    return steps + user_steps(ROUTER_PART, address, "the router", topology.users)
