@@ -79,6 +79,10 @@ class Cluster:
     def _choose_backend(self, override: Optional[str]) -> Backend:
         """--backend, else the backend this cluster was last brought up with, else the spec's deploy.backend."""
         chosen = override or self.state.read_or_empty().get("backend") or self.topology.deploy.backend
+        if chosen == "compose" and self.topology.hosts:
+            from .backends.hosts import HostsBackend
+
+            return HostsBackend(self.topology, self.state, routers=self.with_routers)
         if chosen == "compose":
             from .backends.compose import ComposeBackend  # the docker SDK costs 0.1 s to import: only compose pays
 

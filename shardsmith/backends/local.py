@@ -132,6 +132,9 @@ class LocalBackend:
             raise ShardsmithError("could not start:\n" + "\n".join(failures),
                                   hint="read the log lines above; `shardsmith logs MEMBER` shows more")
 
+    def publish_secrets(self, procs: Sequence[Process]) -> None:
+        """Nothing to do: local processes read their certificates in the state folder."""
+
     def _start_one(self, proc: Process, keyfile: Optional[Path]) -> Optional[str]:
         paths = self.paths(proc)
         paths["dir"].mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ each replica set, then the router, or the standalone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..endpoints import Endpoints
 from ..servercodes import STEPPED_DOWN, ServerCode
 from ..topology.model import AuthSettings, ReplicaSet, Topology
@@ -102,6 +104,8 @@ def router_steps(topology: Topology, endpoints: Endpoints) -> list[Step]:
     steps = [Step(ROUTER_PART, "await", f"the router at {address} to answer", (address,), until=ANSWERS)]
     steps += root_user_steps(ROUTER_PART, address, "the router", topology.auth, acknowledgers=1)
     for shard in topology.shards:
+        if topology.hosts:  # the router's init service cannot wait for a shard's init on another host: poll it
+            steps.append(replace(await_primary(shard, endpoints), part=ROUTER_PART, nudge=None, bind=None))
         steps.append(Step(ROUTER_PART, "command", f"add shard {shard.name}", (address,), auth=topology.auth.enabled,
                           command={"addShard": seed_list(shard, endpoints), "name": shard.name},
                           unless=Probe({"listShards": 1}, "shards._id", contains=shard.name),

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ORGANIZATION = "Shardsmith"
@@ -32,7 +32,7 @@ class Authority:
     """A CA that signs: its certificate and private key."""
 
     certificate: x509.Certificate
-    key: CertificateIssuerPrivateKeyTypes  # ours is ECDSA; a user's CA may be RSA
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey  # ours is ECDSA; a user's CA may be RSA
 
     @property
     def certificate_pem(self) -> bytes:
@@ -93,9 +93,11 @@ def load_authority(certificate_pem: bytes, key_pem: bytes) -> Authority:
     """A CA from PEM files (the spec's `tls.ca: {cert, key}`, or the one generated before)."""
     certificate = x509.load_pem_x509_certificate(certificate_pem)
     key = serialization.load_pem_private_key(key_pem, password=None)
+    if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+        raise ValueError(f"a CA key must be ECDSA or RSA, not {type(key).__name__}")
     if certificate.public_key() != key.public_key():
         raise ValueError("the CA key does not belong to the CA certificate")
-    return Authority(certificate, key)  # type: ignore[arg-type]  (signing keys only: the CA signed with it)
+    return Authority(certificate, key)
 
 
 def issue(authority: Authority, *, cluster: str, common_name: str, names: Names, days: int) -> tuple[bytes, bytes]:
@@ -117,7 +119,7 @@ def issue(authority: Authority, *, cluster: str, common_name: str, names: Names,
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
                        critical=False)
         .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.certificate.public_key()),
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
                        critical=False)
         .sign(authority.key, hashes.SHA256())
     )

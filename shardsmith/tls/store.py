@@ -118,7 +118,7 @@ class CertificateStore:
         missing = process_names(self.topology, proc).missing_from(certificate)
         if missing:
             return [(path, f"the certificate of {proc.name} ({self.pem_file(proc)}) does not cover "
-                           f"{', '.join(missing)}, where it is reached; {fix}")]
+                           f"{', '.join(missing)} (names it is reached by); {fix}")]
         return []
 
     def address_path(self, proc: Process) -> str:

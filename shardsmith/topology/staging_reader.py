@@ -119,7 +119,9 @@ def read_users(problems: Problems, value: Any) -> tuple[tuple[AppUser, ...], dic
     if not isinstance(value, list):
         problems.add(("users",), f"must be a list of users, not {type_name(value)}")
         return (), {}
-    users, lines, seen = [], {}, {}
+    users: list[AppUser] = []
+    lines: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for i, entry in enumerate(value):
         fields = Fields(problems, ("users", i), entry, USER_KEYS)
         name = fields.str("name", required=True)
