@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from ..endpoints import Endpoints
 from ..state import Foreign, StateDir
 from ..topology.model import Process, Topology
 from .compose import ComposeBackend
 
+if TYPE_CHECKING:
+    from ..binaries import Binaries
+
 
 class HostsBackend:
     name = "compose"
-    binaries = None  # containers bring their own
+    binaries: Optional["Binaries"] = None  # containers bring their own
 
     def __init__(self, topology: Topology, state: StateDir, *, routers: bool = True):
         self.topology = topology

@@ -32,6 +32,7 @@ from tests.cli_run import run
 from tests.conftest import free_port_block, with_test_version
 from tests.official_standin import standin_image
 from tests.plugin import tools
+from tests.writers import MajorityWriter
 
 pytestmark = pytest.mark.docker
 
@@ -161,6 +162,20 @@ def test_sets_span_the_hosts_addresses_and_require_tls(sharded):
                      serverSelectionTimeoutMS=2000) as plain, pytest.raises(ServerSelectionTimeoutError):
         plain.admin.command("ping")
     assert not (cluster.state.path / "keyfile").exists()  # x509 between members
+
+
+def test_tls_rotate_across_hosts_keeps_writing(sharded, capsys):
+    """New certificates reach each host's secrets volume; every member reloads its own, none restarts."""
+    handle, _ = sharded
+    cluster = handle.cluster
+    with MajorityWriter(cluster.set_uri(cluster.topology.shards[0])) as writer:
+        code, out, err = run(capsys, "tls", "rotate", str(handle.spec), "--json")
+    assert code == 0, err
+    assert writer.failures == [] and writer.written > 10
+    rotated = json.loads(out)["rotated"]
+    assert {r["process"]: r["how"] for r in rotated if r["process"].startswith(("cfg", "shard"))} == {
+        m.name: "rotateCertificates" for m in cluster.topology.members}
+    assert all(r["presented"] == r["new_serial"] for r in rotated if r["how"] == "rotateCertificates")
 
 
 def test_printed_string_writes_with_majority_and_losing_a_host_keeps_a_primary(sharded):

@@ -21,13 +21,14 @@ from typing import Iterator
 import psutil
 import pytest
 from pymongo import MongoClient, WriteConcern
-from pymongo.errors import OperationFailure, PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 from shardsmith.cluster import Cluster
 from shardsmith.tls.authority import Names, issue, load_authority
 from shardsmith.tls.rotate import presented_certificate, serial
 from tests.cli_run import run
 from tests.conftest import free_port_block, with_test_version
+from tests.writers import MajorityWriter
 
 SHARDSMITH = Path(sys.executable).parent / "shardsmith"
 CANARIES = {"STG_APP_PW": "canary-app-7f1e0c", "STG_MON_PW": "canary-mon-2b9d44",
@@ -257,40 +258,6 @@ def test_a_certificate_that_does_not_name_the_member_is_refused_and_rotate_repla
     assert staging.shardsmith("up", str(staging.spec)).returncode == 0
     with staging.member_client("rs0.3", tls=True, tlsCAFile=staging.ca_file) as client:
         assert client.admin.command("ping")["ok"] == 1
-
-
-class MajorityWriter:
-    """Inserts with w:majority in a loop through the replica set; keeps every failure."""
-
-    def __init__(self, uri: str):
-        self.client = MongoClient(uri)
-        self.collection = self.client.app.writes.with_options(write_concern=WriteConcern("majority"))
-        self.written = 0
-        self.failures: list[PyMongoError] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._write, daemon=True)
-
-    def _write(self):
-        while not self._stop.is_set():
-            try:
-                self.collection.insert_one({"at": time.time()})
-                self.written += 1
-            except PyMongoError as exc:
-                self.failures.append(exc)
-
-    def __enter__(self):
-        self._thread.start()
-        while self.written < 5:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc):
-        before = self.written
-        while self.written < before + 5 and self._thread.is_alive():  # writes go on after the last step too
-            time.sleep(0.01)
-        self._stop.set()
-        self._thread.join()
-        self.client.close()
 
 
 @pytest.mark.parametrize("how", ["rotateCertificates", "restarted"])
