@@ -21,7 +21,7 @@ CONNECT_TIMEOUT_MS = 2000
 
 
 def direct_client(address: str, credentials: Optional[Credentials] = None, *, tls: Optional["ClientTLS"] = None,
-                  **options: Any) -> MongoClient:
+                  **options: Any) -> MongoClient[dict[str, Any]]:
     """A client for exactly one process (`host:port` or a URL-quoted unix socket path), over TLS with `tls`."""
     settings: dict[str, Any] = {"serverSelectionTimeoutMS": SELECTION_TIMEOUT_MS,
                                 "connectTimeoutMS": CONNECT_TIMEOUT_MS,

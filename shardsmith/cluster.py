@@ -31,6 +31,7 @@ from .bootstrap import ROUTER_PART, BootstrapReport, bootstrap, find_primary, se
 from .bootstrap.users import require_passwords
 from .clients import direct_client
 from .credentials import Credentials, ensure_keyfile, password_hint, root_credentials
+from .endpoints import Endpoints
 from .errors import ShardsmithError
 from .progress import QUIET, Progress
 from .selectors import STATE_WORDS, select
@@ -103,7 +104,7 @@ class Cluster:
         routers = list(self.topology.routers) if self.with_routers else []
         return list(self.topology.members) + routers
 
-    def endpoints(self) -> dict:
+    def endpoints(self) -> Endpoints:
         return self.backend.endpoints()
 
     def credentials(self, *, create: bool = False) -> Optional[Credentials]:
@@ -301,7 +302,7 @@ class Cluster:
         query = "&".join(f"{k}={v}" for k, v in options.items())
         return f"mongodb://{userinfo}{','.join(hosts)}/" + (f"?{query}" if query else "")
 
-    def client(self, **options: Any) -> MongoClient:
+    def client(self, **options: Any) -> MongoClient[dict[str, Any]]:
         return MongoClient(self.uri(), **options)
 
     def _record(self, **changes: Any) -> None:

@@ -6,7 +6,7 @@ starting: the password in use is not the cluster's, and the user is told so.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
@@ -116,14 +116,14 @@ def cluster_status(topology: Topology, endpoints: Endpoints, pids: dict[str, Opt
         return [_status_of(proc, endpoints, pids, set_jobs, single_jobs) for proc in topology.processes]
 
 
-def _status_of(proc: Process, endpoints: Endpoints, pids: dict[str, Optional[int]], set_jobs: dict,
-               single_jobs: dict) -> ProcessStatus:
+def _status_of(proc: Process, endpoints: Endpoints, pids: dict[str, Optional[int]],
+               set_jobs: dict[str, "Future[dict[str, State]]"], single_jobs: dict[str, "Future[State]"]) -> ProcessStatus:
     if proc.name in single_jobs:
         state, healthy, lag = single_jobs[proc.name].result()
     elif not pids.get(proc.name):
         state, healthy, lag = DOWN, False, None
     else:
-        state, healthy, lag = set_jobs[proc.set_name].result().get(proc.name, (STARTUP, False, None))
+        state, healthy, lag = set_jobs[str(proc.set_name)].result().get(proc.name, (STARTUP, False, None))
     return ProcessStatus(name=proc.name, role=proc.role, set_name=proc.set_name, address=endpoints[proc.name].address,
                          pid=pids.get(proc.name), state=state, healthy=healthy, lag_seconds=lag)
 

@@ -13,11 +13,11 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol, Sequence
 
+import psutil
+
 from ..endpoints import Endpoints
 from ..errors import ShardsmithError
 from ..topology.model import Process
-
-import psutil
 
 if TYPE_CHECKING:
     from ..binaries import Binaries

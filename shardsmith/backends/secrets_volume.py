@@ -15,19 +15,22 @@ import io
 import tarfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
+from docker import DockerClient
 from docker.errors import NotFound
 
 from ..render.compose import MONGODB_UID
 from ..tls import CertificateStore
+from ..topology.model import Process
 
 PRIVATE, PUBLIC = 0o400, 0o444
 MOUNT = "/secrets"
 LABEL = "org.shardsmith.secrets"
 
 
-def volume_files(store: Optional[CertificateStore], procs, keyfile: Optional[Path]) -> dict[str, tuple[bytes, int]]:
+def volume_files(store: Optional[CertificateStore], procs: Sequence[Process],
+                 keyfile: Optional[Path]) -> dict[str, tuple[bytes, int]]:
     """name in the volume -> (content, mode): ca.pem, <service>.pem of `procs`, and the keyfile if given."""
     files: dict[str, tuple[bytes, int]] = {}
     if store is not None:
@@ -50,7 +53,7 @@ def archive(files: dict[str, tuple[bytes, int]]) -> bytes:
     return buffer.getvalue()
 
 
-def fill(client, volume: str, image: str, files: dict[str, tuple[bytes, int]]) -> None:
+def fill(client: DockerClient, volume: str, image: str, files: dict[str, tuple[bytes, int]]) -> None:
     """Create `volume` on the client's engine if needed and write `files` into it (replacing same names)."""
     if not files:
         return
@@ -66,7 +69,7 @@ def fill(client, volume: str, image: str, files: dict[str, tuple[bytes, int]]) -
         helper.remove(force=True)
 
 
-def remove(client, volume: str) -> None:
+def remove(client: DockerClient, volume: str) -> None:
     try:
         client.volumes.get(volume).remove(force=True)
     except NotFound:

@@ -50,7 +50,8 @@ def find_primary(replica_set: ReplicaSet, endpoints: Endpoints, credentials: Opt
     runner = PlanRunner([step], credentials=credentials, deadline=deadline or Deadline.after(60),
                         names=address_names(endpoints), tls=tls)
     runner.run([step.part])
-    return runner.report.primaries[replica_set.name]
+    primary: str = runner.report.primaries[replica_set.name]
+    return primary
 
 
 def address_names(endpoints: Endpoints) -> dict[str, str]:

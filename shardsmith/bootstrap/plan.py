@@ -41,7 +41,7 @@ def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = 
     return steps
 
 
-def codes(found: frozenset) -> tuple[int, ...]:
+def codes(found: frozenset[int]) -> tuple[int, ...]:
     return tuple(sorted(int(code) for code in found))
 
 

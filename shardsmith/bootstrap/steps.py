@@ -29,11 +29,11 @@ ROOT_PASSWORD = "rootPassword"
 FROM_ENVIRONMENT = "env:"
 
 
-def secret(name: str) -> dict:
+def secret(name: str) -> dict[str, str]:
     return {SECRET: name}
 
 
-def env_secret(variable: str) -> dict:
+def env_secret(variable: str) -> dict[str, str]:
     """A password read from the environment variable `variable` when the step runs."""
     return secret(FROM_ENVIRONMENT + variable)
 
@@ -67,7 +67,7 @@ class Probe:
     is the list of every shard's _id).
     """
 
-    command: dict
+    command: dict[str, Any]
     path: str
     contains: Any = None  # None: the value at `path` must be truthy
 
@@ -79,20 +79,20 @@ class Step:
     what: str  # "initiate replica set rs0": for progress, logs and errors
     at: tuple[str, ...]  # the address (command, reconfig), or the candidates (await)
     auth: bool = False  # as the root user, or anonymously (the localhost exception)
-    command: Optional[dict] = None
+    command: Optional[dict[str, Any]] = None
     unless: Optional[Probe] = None  # command: skipped when this holds at `at`
     until: Optional[Probe] = None  # await: what must hold at one of `at`
-    nudge: Optional[dict] = None  # await: sent to at[0] between rounds (refusals ignored)
+    nudge: Optional[dict[str, Any]] = None  # await: sent to at[0] between rounds (refusals ignored)
     bind: Optional[str] = None  # await: the name the satisfying address is kept under
-    settings: Optional[dict] = None  # reconfig
-    priorities: Optional[dict] = None  # reconfig: member _id (str) -> priority
-    done: dict = field(default_factory=dict)  # server code -> why it means the work is already done
+    settings: Optional[dict[str, Any]] = None  # reconfig
+    priorities: Optional[dict[str, float]] = None  # reconfig: member _id (str) -> priority
+    done: dict[int, str] = field(default_factory=dict)  # server code -> why it means the work is already done
     again: tuple[int, ...] = ()  # server codes meaning "not now": find `at` again and retry
-    stop: dict = field(default_factory=dict)  # server code -> what to tell the user (the step fails)
+    stop: dict[int, str] = field(default_factory=dict)  # server code -> what to tell the user (the step fails)
     says: Optional[str] = None  # past tense, printed when the step did change something
     reports: Optional[tuple[str, str]] = None  # (report list, entry) recorded when the step acted
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """JSON-ready (codes become string keys, as JSON requires)."""
         data = asdict(self)
         data["done"] = {str(int(code)): why for code, why in self.done.items()}

@@ -16,6 +16,7 @@ it never changes it afterwards.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from ..servercodes import STEPPED_DOWN, ServerCode
 from ..topology.model import AppUser, Topology
@@ -26,26 +27,26 @@ MAJORITY = {"w": "majority", "wtimeout": 60000}
 AGAIN = tuple(sorted(int(code) for code in STEPPED_DOWN))
 
 
-def user_lookup(user: AppUser) -> dict:
+def user_lookup(user: AppUser) -> dict[str, Any]:
     return {"usersInfo": {"user": user.name, "db": "admin"}}
 
 
-def roles_filter(user: AppUser) -> dict:
+def roles_filter(user: AppUser) -> dict[str, Any]:
     """A usersInfo filter that matches the user only when it holds exactly the spec's roles (in any order)."""
     return {"roles": {"$size": len(user.roles),
                       "$all": [{"$elemMatch": {"role": role, "db": db}} for role, db in user.roles]}}
 
 
-def create_command(user: AppUser) -> dict:
+def create_command(user: AppUser) -> dict[str, Any]:
     return {"createUser": user.name, "pwd": env_secret(user.password_env), "roles": user.role_documents,
             "writeConcern": MAJORITY}
 
 
-def roles_command(user: AppUser) -> dict:
+def roles_command(user: AppUser) -> dict[str, Any]:
     return {"updateUser": user.name, "roles": user.role_documents, "writeConcern": MAJORITY}
 
 
-def user_steps(part: str, address: str, where: str, users: tuple) -> list[Step]:
+def user_steps(part: str, address: str, where: str, users: tuple[AppUser, ...]) -> list[Step]:
     steps = []
     for user in users:
         exists = Probe(user_lookup(user), "users.user", contains=user.name)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
+
+from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from ..display import print_json
 from ..errors import ShardsmithError
@@ -19,14 +22,14 @@ CHART = Option("chart", "write a PNG of the figures the verdicts rest on to this
 JSON = Option("json", "print the report as JSON", switch=True)
 
 
-def lab_collection(client, name: Optional[str]):
+def lab_collection(client: MongoClient[dict[str, Any]], name: Optional[str]) -> Collection[dict[str, Any]]:
     db, dot, coll = (name or "").partition(".")
     if not (db and dot and coll):
         raise ShardsmithError(f"--collection is {name!r}", hint="name it as DB.COLL, e.g. --collection app.messages")
     return client[db][coll]
 
 
-def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]):
+def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]) -> tuple[list[Any], list[Any]]:
     from ..keylab import parse_key, parse_queries
 
     return [parse_key(text) for text in key], parse_queries(query, queries or None)

@@ -23,21 +23,22 @@ from .observe import Observed, observe
 from .steps import Plan
 from .users import add_user_steps
 from ..target import connect, redact
+from ..topology.model import Topology
 
 __all__ = ["connect", "make_plan", "apply", "Plan", "Observed", "ApplyResult", "redact"]
 
 
-def make_plan(topology, client, *, prune: bool = False) -> Plan:
+def make_plan(topology: Topology, client, *, prune: bool = False) -> Plan:
     return _plan(topology, client, observe(client, topology), prune)
 
 
-def _plan(topology, client, observed: Observed, prune: bool) -> Plan:
+def _plan(topology: Topology, client, observed: Observed, prune: bool) -> Plan:
     plan = diff(topology, observed, prune=prune)
     add_user_steps(plan, topology, client, prune=prune)
     return plan
 
 
-def apply(topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
+def apply(topology: Topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
     """Plan, refuse or carry out, then re-read the target and plan again (empty when done).
 
     Every user's password variable must be set before anything is sent.

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from ..errors import ShardsmithError
-
-TEMPLATES_ENV = "SHARDSMITH_TEMPLATES"
-
-
-def templates_dir() -> Path:
-    """templates/ at the project root (next to the package), or $SHARDSMITH_TEMPLATES."""
-    configured = os.environ.get(TEMPLATES_ENV)
-    folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates"
-    if not folder.is_dir():
-        raise ShardsmithError(f"templates folder {folder} not found",
-                              hint=f"install Shardsmith from its source tree (pip install -e .) or set {TEMPLATES_ENV}")
-    return folder
+from ..resources import resource_dir
 
 
 @lru_cache(maxsize=None)
@@ -37,5 +24,5 @@ def _environment(folder: str) -> jinja2.Environment:
     return env
 
 
-def render_template(template: str, /, **context) -> str:
-    return _environment(str(templates_dir())).get_template(template).render(**context)
+def render_template(template: str, /, **context: Any) -> str:
+    return _environment(str(resource_dir("templates"))).get_template(template).render(**context)

@@ -154,3 +154,21 @@ def test_unix_sockets_are_mounted_only_when_asked(tmp_path):
     assert "--unixSocketPrefix" not in render_compose(topology)
     with_sockets = render_compose(topology, sockets_dir=Path("/tmp/s"))
     assert with_sockets.count('"/tmp/s:/shardsmith-sockets"') == len(topology.members)
+
+
+@pytest.mark.parametrize("image, command", [
+    ("mongo:7.0", "SHARDSMITH_ROOT_PASSWORD=... docker compose -f"),
+    ("shardsmith/mongod:6.0.5", "shardsmith up"),
+])
+def test_render_prints_the_command_that_brings_that_image_up(tmp_path, capsys, image, command):
+    """The official image initialises itself (init services); the local one has no mongosh: Shardsmith does it."""
+    from tests.cli_run import run
+
+    spec = tmp_path / "r.yaml"
+    spec.write_text(f"name: r\nmongodb: {{image: '{image}'}}\nreplica_set: {{members: 1}}\n")
+    code, _, err = run(capsys, "render", spec, "--out", tmp_path / "out")
+    assert code == 0
+    said = " ".join(err.split())
+    assert f"run it: {command}" in said
+    if command == "shardsmith up":
+        assert "--backend compose" in said and "docker compose -f" not in said
