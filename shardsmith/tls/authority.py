@@ -50,9 +50,6 @@ class Names:
     dns: tuple[str, ...]
     ips: tuple[str, ...]
 
-    def __str__(self) -> str:
-        return ", ".join(self.dns + self.ips)
-
     def missing_from(self, certificate: x509.Certificate) -> list[str]:
         """Names this set has that `certificate` does not cover."""
         covered = covered_names(certificate)
@@ -143,7 +140,3 @@ def signed_by(certificate: x509.Certificate, authority_certificate: x509.Certifi
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
-
-
-def expires_within(certificate: x509.Certificate, days: int) -> bool:
-    return certificate.not_valid_after_utc - _now() < datetime.timedelta(days=days)

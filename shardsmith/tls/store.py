@@ -12,7 +12,6 @@ every certificate is in place.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -127,7 +126,3 @@ class CertificateStore:
 
     def private_files(self) -> list[Path]:
         return [p for p in [self.ca_key_file, *(self.pem_file(p) for p in self.topology.processes)] if p.exists()]
-
-
-def mode_of(path: Path) -> int:
-    return os.stat(path).st_mode & 0o777

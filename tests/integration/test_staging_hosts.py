@@ -209,9 +209,14 @@ def test_status_start_stop_logs_and_up_work_across_hosts(sharded, capsys):
     spec = str(handle.spec)
     code, _, err = run(capsys, "up", spec, "--no-routers")  # restarts what the lost host ran
     assert code == 0, err
-    code, out, _ = run(capsys, "status", spec, "--json")
-    members = {m["name"]: m for m in json.loads(out)["members"] if m["role"] != "mongos"}
-    assert sorted(m["state"] for m in members.values()) == ["PRIMARY"] * 2 + ["SECONDARY"] * 4
+
+    def members_in_service() -> dict | None:  # the others see a restarted member at their next heartbeat
+        code, out, _ = run(capsys, "status", spec, "--json")
+        members = {m["name"]: m for m in json.loads(out)["members"] if m["role"] != "mongos"}
+        in_service = sorted(m["state"] for m in members.values()) == ["PRIMARY"] * 2 + ["SECONDARY"] * 4
+        return members if code == 0 and in_service else None
+
+    members = poll(members_in_service, until=Deadline.after(60), what="every member back in service")
     assert {m["address"].rsplit(":", 1)[0] for m in members.values()} == set(ADDRESSES)
     code, _, err = run(capsys, "stop", "shard01.2", spec)
     assert code == 0 and "stop: shard01.2" in err
