@@ -121,10 +121,6 @@ class Cluster:
             return None
         return ensure_keyfile(self.state, self.topology.auth.keyfile)
 
-    def _prepare_secrets(self) -> None:
-        """Before anything starts: every user's password variable set, every certificate issued and right."""
-        require_passwords(self.topology)
-        CertificateStore(self.topology, self.state).ensure()
 
     def foreign(self) -> dict[str, Foreign]:
         """Processes found where ours were expected that are not ours: left alone, worth reporting."""
@@ -149,8 +145,9 @@ class Cluster:
         missing = [p for p in self.wanted if not running[p.name]]
         if not missing and recorded.get("bootstrapped") == self.with_routers:
             return UpResult(changed=False, started=[])
-        self._prepare_secrets()
+        require_passwords(topo)  # before anything is started or written
         self.backend.prepare(missing, need_mongos=any(p.role is Role.MONGOS for p in missing))
+        CertificateStore(topo, self.state).ensure()  # issued if missing; wrong ones are spec errors
         keyfile = self._keyfile()
         credentials = self.credentials(create=True)
         self._record(initiated=initiated)
@@ -210,8 +207,8 @@ class Cluster:
             chosen = [p for p in select(self.topology, selector) if not running[p.name]]
             if not chosen:
                 return []
-            CertificateStore(self.topology, self.state).ensure()
             self.backend.prepare(chosen, need_mongos=any(p.role is Role.MONGOS for p in chosen))
+            CertificateStore(self.topology, self.state).ensure()
             self.backend.start(chosen, keyfile=self._keyfile())
             self._record()
         names = [p.name for p in chosen]

@@ -25,7 +25,7 @@ from ..state import Foreign, MemberProcess, StateDir
 from ..tls import CertificateStore
 from ..topology.model import Process, Role, Topology
 from ..wait import Deadline, poll
-from .base import check_ports_free
+from .base import check_ports_free, is_this_machine
 
 logger = logging.getLogger(__name__)
 STOP_SECONDS = 60.0
@@ -68,6 +68,12 @@ class LocalBackend:
 
     def prepare(self, procs: Sequence[Process], *, need_mongos: bool) -> None:
         """Find mongod (and mongos when routers run) and check their ports, before anything starts."""
+        elsewhere = sorted({f"{h.name} ({h.address})" for p in procs if (h := self.topology.host_of(p))
+                            and not is_this_machine(h.address)})
+        if elsewhere:
+            raise ShardsmithError(f"the local backend runs every process on this machine, and host(s) "
+                                  f"{', '.join(elsewhere)} are other machines; nothing was started",
+                                  hint="use --backend compose (each host through its Docker context)")
         self.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
         for address in dict.fromkeys(self._bind_address(p) for p in procs):
             check_ports_free(address, {p.name: p.port for p in procs if self._bind_address(p) == address})

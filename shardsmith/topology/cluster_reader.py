@@ -181,7 +181,13 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
 
 def read_routers(fields: Fields) -> tuple:
     """`count` routers; `hosts: [db1, db2]` places router i on the i-th host (round robin), `host: db1` all of them."""
-    hosts = [h for h in fields.list("hosts") if isinstance(h, str)] or [fields.str("host")]
-    count = fields.number("count", len(hosts) if fields.has("hosts") else 1, minimum=0, maximum=64)
+    listed = fields.list("hosts")
+    for i, host in enumerate(listed):
+        if not isinstance(host, str) or not host:
+            fields.problems.add(fields.at("hosts") + (i,), f"must be a host name, not {type_name(host)}")
+    if fields.has("host") and fields.has("hosts"):
+        fields.problems.add(fields.at("hosts"), "give host (every router there) or hosts (one router each), not both")
+    hosts = [h for h in listed if isinstance(h, str) and h] or [fields.str("host")]
+    count = fields.number("count", len(hosts) if listed else 1, minimum=0, maximum=64)
     args = read_args(fields)
     return tuple(Router(number=i, port=0, args=args, host=hosts[(i - 1) % len(hosts)]) for i in range(1, count + 1))
