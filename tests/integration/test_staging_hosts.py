@@ -30,7 +30,6 @@ from shardsmith.cluster import Cluster
 from shardsmith.wait import Deadline, poll
 from tests.cli_run import run
 from tests.conftest import free_port_block, with_test_version
-from tests.official_standin import standin_image
 from tests.plugin import tools
 from tests.writers import MajorityWriter
 
@@ -233,8 +232,8 @@ def test_status_start_stop_logs_and_up_work_across_hosts(sharded, capsys):
         assert client.app.things.count_documents({}) == 2  # the data outlived down/up
 
 
-def test_official_image_bundles_initiate_and_create_users_on_each_host(tmp_path):
-    with hosts_cluster(tmp_path, REPLSET, standin_image()) as (handle, printed):
+def test_official_image_bundles_initiate_and_create_users_on_each_host(official_image, tmp_path):
+    with hosts_cluster(tmp_path, REPLSET, official_image) as (handle, printed):
         cluster = handle.cluster
         engine = docker.from_env()
         inits = {c.labels["com.docker.compose.service"]: c.attrs["State"]["ExitCode"]
