@@ -22,9 +22,10 @@ from pymongo.errors import OperationFailure, PyMongoError
 from ..clients import direct_client
 from ..credentials import Credentials
 from ..errors import ShardsmithError
+from ..tls import ClientTLS
 from ..wait import Deadline, is_transient, poll
 from .probes import holds
-from .steps import ROOT_PASSWORD, SECRET, Probe, Step
+from .steps import FROM_ENVIRONMENT, ROOT_PASSWORD, Probe, Step, fill_secrets, from_environment
 
 Client = MongoClient[dict[str, Any]]
 
@@ -39,15 +40,17 @@ class BootstrapReport:
     primaries: dict[str, str] = field(default_factory=dict)  # set name -> member name
     users_created: list[str] = field(default_factory=list)  # parts where the root user was created
     shards_added: list[str] = field(default_factory=list)
+    users_applied: list[str] = field(default_factory=list)  # application users created or given their roles now
 
 
 class PlanRunner:
     """Runs the parts of one plan; `names` maps addresses back to member names for the report."""
 
     def __init__(self, steps: list[Step], *, credentials: Optional[Credentials], deadline: Deadline,
-                 names: dict[str, str], password_hint: Optional[str] = None):
+                 names: dict[str, str], password_hint: Optional[str] = None, tls: Optional[ClientTLS] = None):
         self.steps = steps
         self.credentials = credentials
+        self.tls = tls
         self.deadline = deadline
         self.names = names
         self.password_hint = password_hint
@@ -103,7 +106,8 @@ class PartRun:
         key = (address, auth)
         if key not in self.clients:
             options = {"serverSelectionTimeoutMS": PROBE_TIMEOUT_MS} if probing else {}
-            self.clients[key] = direct_client(address, self.runner.credentials if auth else None, **options)
+            self.clients[key] = direct_client(address, self.runner.credentials if auth else None, tls=self.runner.tls,
+                                              **options)
         return self.clients[key]
 
     def resolve(self, address: str) -> str:
@@ -119,15 +123,11 @@ class PartRun:
 
     def fill(self, value: Any) -> Any:
         """The command with {"$secret": name} replaced by the secret's value."""
-        if isinstance(value, dict):
-            if set(value) == {SECRET}:
-                return self.secret(value[SECRET])
-            return {k: self.fill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.fill(v) for v in value]
-        return value
+        return fill_secrets(value, self.secret)
 
     def secret(self, name: str) -> str:
+        if name.startswith(FROM_ENVIRONMENT):
+            return from_environment(name)
         if name != ROOT_PASSWORD or self.runner.credentials is None:
             raise ShardsmithError(f"the bootstrap plan needs the secret {name!r}, which is not available")
         return self.runner.credentials.password
@@ -227,7 +227,8 @@ class PartRun:
     def _send_reconfig(self, address: str, auth: bool, config: dict[str, Any], failed: threading.Event) -> None:
         """replSetReconfig waits a heartbeat round for a majority; the caller only waits for the primary."""
         try:
-            with direct_client(address, self.runner.credentials if auth else None, socketTimeoutMS=60000) as client:
+            with direct_client(address, self.runner.credentials if auth else None, tls=self.runner.tls,
+                               socketTimeoutMS=60000) as client:
                 client.admin.command("replSetReconfig", config)
         except PyMongoError as exc:  # e.g. the primary stepped down: the caller finds it again and retries
             logger.debug("replSetReconfig on %s failed: %s", address, exc)
