@@ -102,7 +102,8 @@ def table_row(runs: int, cells: list[str], note: str = "") -> str:
 
 
 def record(path: Path, section: str, header: str, row: str) -> None:
-    """Add `row` under the table that starts with `header` in `section` (both created on first use).
+    """Add `row` under the table whose column line is `header`'s in `section` (both created on first use,
+    with any text `header` has before its table).
 
     Other sections, and other tables of the same section (older formats), are left as they are.
     """
@@ -111,7 +112,7 @@ def record(path: Path, section: str, header: str, row: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     head, _, rest = text.partition(section)
     body, nxt, tail = rest.partition("\n## ")
-    first_line = header.split("\n", 1)[0]
+    first_line = next(line for line in header.split("\n") if line.startswith("|"))  # the table's column line
     if first_line not in body.split("\n"):
         body = body.rstrip("\n") + "\n\n" + header
     lines = body.rstrip("\n").split("\n")

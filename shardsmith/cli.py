@@ -12,16 +12,19 @@ every command sent to a server (secrets masked).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import __version__
-from .commands import REGISTRY, Command
+from .commands import REGISTRY, Command, Option
 from .commands.common import err_console
 from .errors import ShardsmithError
 from .log import configure
 
 USER_ERROR = 2
+if TYPE_CHECKING:  # generic in typeshed only
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 INTERRUPTED = 130
 
 
@@ -34,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", help="log every step and server command")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    groups: dict[str, argparse._SubParsersAction] = {}
+    groups: dict[str, "SubParsers"] = {}
     for declared in REGISTRY:
         add_command(commands, declared.name, declared, verbose)
         if declared.group:  # `shardsmith binaries fetch 7.0` as well as `shardsmith binaries.fetch 7.0`
@@ -45,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_command(commands: argparse._SubParsersAction, name: str, declared: Command,
+def add_command(commands: "SubParsers", name: str, declared: Command,
                 verbose: argparse.ArgumentParser) -> None:
     sub = commands.add_parser(name, help=declared.summary, description=declared.run.__doc__, parents=[verbose])
     for option in declared.options:
@@ -53,7 +56,7 @@ def add_command(commands: argparse._SubParsersAction, name: str, declared: Comma
     sub.set_defaults(declared=declared)
 
 
-def add_option(parser: argparse.ArgumentParser, option) -> None:  # type: ignore[no-untyped-def]
+def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
     if option.positional:
         parser.add_argument(option.name, metavar=option.metavar or option.name.upper(), help=option.help,
                             nargs="?" if option.optional else None)
@@ -69,7 +72,7 @@ def listing() -> str:
     return "Commands:\n" + "\n".join(f"  {c.name:<{width}}  {c.summary}" for c in REGISTRY)
 
 
-def run(declared: Command, values: dict) -> int:
+def run(declared: Command, values: dict[str, Any]) -> int:
     """The one top-level handler: user errors and Ctrl-C become exit codes, bugs keep their traceback."""
     try:
         return declared.call(values) or 0
@@ -82,12 +85,20 @@ def run(declared: Command, values: dict) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    try:
+        sys.exit(dispatch(argv))
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+def dispatch(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     args = vars(parser.parse_args(argv))
     if args.pop("list") or args.pop("command") is None:
         print(listing())
-        sys.exit(0)
+        return 0
     declared = args.pop("declared")
     args.pop("leaf", None)
     configure(verbose=bool(args.pop("verbose")))
-    sys.exit(run(declared, args))
+    return run(declared, args)

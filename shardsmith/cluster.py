@@ -28,13 +28,16 @@ from pymongo.errors import PyMongoError
 from .backends.base import Backend
 from .backends.local import LocalBackend
 from .bootstrap import ROUTER_PART, BootstrapReport, bootstrap, find_primary, set_parts
+from .bootstrap.users import require_passwords
 from .clients import direct_client
 from .credentials import Credentials, ensure_keyfile, password_hint, root_credentials
+from .endpoints import Endpoints
 from .errors import ShardsmithError
 from .progress import QUIET, Progress
 from .selectors import STATE_WORDS, select
 from .state import Foreign, StateDir, cluster_lock
 from .status import ProcessStatus, cluster_status, member_states
+from .tls import CertificateStore, ClientTLS, client_tls
 from .topology import load_topology
 from .topology.model import Process, ReplicaSet, Role, Topology
 from .wait import Deadline, poll
@@ -77,6 +80,10 @@ class Cluster:
     def _choose_backend(self, override: Optional[str]) -> Backend:
         """--backend, else the backend this cluster was last brought up with, else the spec's deploy.backend."""
         chosen = override or self.state.read_or_empty().get("backend") or self.topology.deploy.backend
+        if chosen == "compose" and self.topology.hosts:
+            from .backends.hosts import HostsBackend
+
+            return HostsBackend(self.topology, self.state, routers=self.with_routers)
         if chosen == "compose":
             from .backends.compose import ComposeBackend  # the docker SDK costs 0.1 s to import: only compose pays
 
@@ -97,11 +104,23 @@ class Cluster:
         routers = list(self.topology.routers) if self.with_routers else []
         return list(self.topology.members) + routers
 
-    def endpoints(self) -> dict:
+    def endpoints(self) -> Endpoints:
         return self.backend.endpoints()
 
     def credentials(self, *, create: bool = False) -> Optional[Credentials]:
         return root_credentials(self.topology.auth, self.state, create=create)
+
+    @property
+    def tls(self) -> Optional[ClientTLS]:
+        """How Shardsmith's clients reach the members: over TLS, trusting the cluster's CA (None: plain)."""
+        return client_tls(self.topology, self.state)
+
+    def _keyfile(self) -> Optional[Path]:
+        """The members' shared keyfile; none without auth, nor with x509 member authentication."""
+        if not self.topology.auth.enabled or self.topology.tls.x509:
+            return None
+        return ensure_keyfile(self.state, self.topology.auth.keyfile)
+
 
     def foreign(self) -> dict[str, Foreign]:
         """Processes found where ours were expected that are not ours: left alone, worth reporting."""
@@ -126,8 +145,10 @@ class Cluster:
         missing = [p for p in self.wanted if not running[p.name]]
         if not missing and recorded.get("bootstrapped") == self.with_routers:
             return UpResult(changed=False, started=[])
+        require_passwords(topo)  # before anything is started or written
         self.backend.prepare(missing, need_mongos=any(p.role is Role.MONGOS for p in missing))
-        keyfile = ensure_keyfile(self.state, topo.auth.keyfile) if topo.auth.enabled else None
+        CertificateStore(topo, self.state).ensure()  # issued if missing; wrong ones are spec errors
+        keyfile = self._keyfile()
         credentials = self.credentials(create=True)
         self._record(initiated=initiated)
         members = [p for p in missing if p.role is not Role.MONGOS]
@@ -149,7 +170,7 @@ class Cluster:
 
     def _bootstrap(self, parts: list[str], credentials: Optional[Credentials]) -> BootstrapReport:
         return bootstrap(self.topology, self.endpoints(), credentials, parts=parts,
-                         password_hint=password_hint(self.topology.auth, self.state))
+                         password_hint=password_hint(self.topology.auth, self.state), tls=self.tls)
 
     def down(self) -> list[str]:
         """Clean shutdown of everything, routers first; primaries hand over before they stop; data kept."""
@@ -187,8 +208,8 @@ class Cluster:
             if not chosen:
                 return []
             self.backend.prepare(chosen, need_mongos=any(p.role is Role.MONGOS for p in chosen))
-            keyfile = ensure_keyfile(self.state, self.topology.auth.keyfile) if self.topology.auth.enabled else None
-            self.backend.start(chosen, keyfile=keyfile)
+            CertificateStore(self.topology, self.state).ensure()
+            self.backend.start(chosen, keyfile=self._keyfile())
             self._record()
         names = [p.name for p in chosen]
         poll(lambda: all(member_states(self.status()).get(name) in IN_SERVICE for name in names),
@@ -220,7 +241,7 @@ class Cluster:
         for proc in members:
             if states.get(proc.name) != "PRIMARY" or not self._has_electable_peer(proc, states):
                 continue
-            with direct_client(self.endpoints()[proc.name].address, credentials) as client:
+            with direct_client(self.endpoints()[proc.name].address, credentials, tls=self.tls) as client:
                 try:
                     client.admin.command("replSetStepDown", STEP_DOWN_SECONDS,
                                          secondaryCatchUpPeriodSecs=CATCH_UP_SECONDS)
@@ -238,11 +259,11 @@ class Cluster:
     def status(self) -> list[ProcessStatus]:
         self.state.read()  # a damaged state file is reported with what to do
         credentials = self.credentials() if self.state.exists() else None
-        return cluster_status(self.topology, self.endpoints(), self.backend.running(), credentials)
+        return cluster_status(self.topology, self.endpoints(), self.backend.running(), credentials, self.tls)
 
     def primary(self, set_name: str) -> str:
         replica_set: ReplicaSet = self.topology.replica_set_named(set_name)
-        return find_primary(replica_set, self.endpoints(), self.credentials())
+        return find_primary(replica_set, self.endpoints(), self.credentials(), tls=self.tls)
 
     def uri(self, *, with_password: bool = True) -> str:
         """Where applications connect: the routers, the replica set, or the standalone."""
@@ -263,7 +284,7 @@ class Cluster:
         if self.backend.discoverable_from_host():
             hosts = [endpoints[m.name].address for m in replica_set.members if not m.arbiter]
             return self._uri(hosts, {"replicaSet": replica_set.name}, with_password)
-        primary = find_primary(replica_set, endpoints, self.credentials(), deadline=Deadline.after(10))
+        primary = find_primary(replica_set, endpoints, self.credentials(), deadline=Deadline.after(10), tls=self.tls)
         return self._uri([endpoints[primary].address], {"directConnection": "true"}, with_password)
 
     def _uri(self, hosts: list[str], options: dict[str, str], with_password: bool) -> str:
@@ -273,10 +294,12 @@ class Cluster:
             password = quote_plus(credentials.password) if with_password else "<password>"
             userinfo = f"{quote_plus(credentials.username)}:{password}@"
             options = {**options, "authSource": "admin"}
+        if self.tls:
+            options = {**options, **{k: quote_plus(v, safe="/") for k, v in self.tls.uri_options().items()}}
         query = "&".join(f"{k}={v}" for k, v in options.items())
         return f"mongodb://{userinfo}{','.join(hosts)}/" + (f"?{query}" if query else "")
 
-    def client(self, **options: Any) -> MongoClient:
+    def client(self, **options: Any) -> MongoClient[dict[str, Any]]:
         return MongoClient(self.uri(), **options)
 
     def _record(self, **changes: Any) -> None:

@@ -26,7 +26,7 @@ class Credentials:
     username: str
     password: str
 
-    def client_options(self) -> dict:
+    def client_options(self) -> dict[str, str]:
         return {"username": self.username, "password": self.password, "authSource": "admin"}
 
 

@@ -31,6 +31,7 @@ from typing import Iterator, Optional
 
 from .errors import ShardsmithError
 from .render.compose import host_named_sets
+from .topology.model import Topology
 
 HOSTS_FILE = Path("/etc/hosts")
 MARKER = re.compile(r"^# shardsmith:(?P<cluster>\S+) (?P<edge>begin|end)\s*$")
@@ -64,7 +65,7 @@ class FoundBlock:
     names: frozenset
 
 
-def cluster_block(topology) -> Optional[HostsBlock]:
+def cluster_block(topology: Topology) -> Optional[HostsBlock]:
     """The block a topology needs (members published on a bridge network), or None when it needs none."""
     sets = host_named_sets(topology)
     if not sets:
@@ -161,13 +162,13 @@ def remove(cluster: str, path: Path = HOSTS_FILE) -> bool:
 
 def resolve(names) -> dict[str, list[str]]:
     """name -> the IPv4/IPv6 addresses this host's resolver gives it (empty when it does not resolve)."""
-    found = {}
+    found: dict[str, list[str]] = {}
     for name in names:
         try:
             infos = socket.getaddrinfo(name, 0, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
             infos = []
-        found[name] = sorted({info[4][0] for info in infos})
+        found[name] = sorted({str(info[4][0]) for info in infos})
     return found
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from invoke import Collection, Context, Exit, Task
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import Task
 
 from .commands import REGISTRY, Command
 from .commands.common import err_console
@@ -22,7 +25,7 @@ from .log import configure
 INTERRUPTED = 130
 
 
-def as_task(declared: Command) -> Task:
+def as_task(declared: Command) -> Task[Any]:
     """An Invoke task whose signature lists the command's options (Invoke reads flags from it)."""
     def body(c: Context, **values: Any) -> None:
         configure(verbose=bool(values.pop("verbose", False)))

@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 
 from .errors import ShardsmithError
+from .topology.model import Topology
 
 SPEC_HELP = "topology spec the shardsmith_cluster fixture brings up"
 BACKEND_HELP = "local or compose (default: the spec's deploy.backend)"
@@ -169,7 +170,7 @@ def _setting(config, name: str):
     return config.getoption(name) or config.getini(name) or None
 
 
-def for_this_worker(topology):
+def for_this_worker(topology: Topology):
     """Under pytest-xdist each worker gets its own cluster: the spec's, renamed and moved to ports of its own.
 
     Worker gwN's ports are the spec's plus N times the span the spec's ports cover, so workers never
@@ -186,6 +187,7 @@ def for_this_worker(topology):
 @pytest.fixture(scope="session")
 def shardsmith_cluster(request, tmp_path_factory):
     """One cluster for the whole session, destroyed at the end (pass or fail)."""
+    from .backends.compose import ComposeBackend
     from .cluster import Cluster
     from .topology import load_topology
 
@@ -199,7 +201,7 @@ def shardsmith_cluster(request, tmp_path_factory):
     routers = str(config.getini("shardsmith_routers")).lower() not in ("false", "0", "no")
     cluster = Cluster(for_this_worker(load_topology(path)), state_root=tmp_path_factory.mktemp("shardsmith"),
                       routers=routers, backend=_setting(config, "shardsmith_backend"))
-    if cluster.backend.name == "compose":
+    if isinstance(cluster.backend, ComposeBackend):
         cluster.backend.runner = ComposeThroughTestcontainers(cluster.backend)
     try:
         cluster.up()

@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 from .errors import ShardsmithError
+from .topology.model import Topology
 
 STATE_WORDS = {"primary": "PRIMARY", "secondary": "SECONDARY", "arbiter": "ARBITER"}
 
 
-def select(topology, selector: str, states: dict[str, str] | None = None) -> list:
+def select(topology: Topology, selector: str, states: dict[str, str] | None = None) -> list:
     """The processes `selector` names; `states` maps member name -> PRIMARY/SECONDARY/..."""
     procs = {p.name: p for p in topology.processes}
     selector = selector.strip()

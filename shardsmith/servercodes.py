@@ -21,6 +21,7 @@ class ServerCode(IntEnum):
     AlreadyInitialized = 23  # replSetInitiate on an initiated set; shardCollection with another key or options
     NamespaceNotFound = 26
     NamespaceExists = 48  # create of a collection that exists
+    NodeNotFound = 74  # replSetInitiate's quorum check: a proposed member does not answer (yet)
     ShutdownInProgress = 91
     NotYetInitialized = 94  # replica-set commands before replSetInitiate
     LockFailed = 107

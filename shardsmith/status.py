@@ -6,7 +6,7 @@ starting: the password in use is not the cluster's, and the user is told so.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
@@ -16,6 +16,7 @@ from .clients import direct_client
 from .credentials import Credentials
 from .endpoints import Endpoints
 from .servercodes import ServerCode
+from .tls import ClientTLS
 from .topology.model import Process, ReplicaSet, Role, Topology
 from .wait import is_transient
 
@@ -43,14 +44,14 @@ class ProcessStatus:
 
 
 def _set_states(replica_set: ReplicaSet, endpoints: Endpoints, pids: dict[str, Optional[int]],
-                credentials: Optional[Credentials]) -> dict[str, State]:
+                credentials: Optional[Credentials], tls: Optional[ClientTLS] = None) -> dict[str, State]:
     """member name -> state from one live member's replSetGetStatus (the first that answers)."""
     refused = False
     for member in replica_set.members:
         if not pids.get(member.name):
             continue
         try:
-            with direct_client(endpoints[member.name].address, credentials,
+            with direct_client(endpoints[member.name].address, credentials, tls=tls,
                                serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
                 status = client.admin.command("replSetGetStatus")
         except OperationFailure as exc:
@@ -86,11 +87,12 @@ def _states_from(replica_set: ReplicaSet, endpoints: Endpoints, status: dict[str
     return states
 
 
-def _single_state(address: str, pid: Optional[int], credentials: Optional[Credentials]) -> State:
+def _single_state(address: str, pid: Optional[int], credentials: Optional[Credentials],
+                  tls: Optional[ClientTLS] = None) -> State:
     if not pid:
         return DOWN, False, None
     try:
-        with direct_client(address, credentials, serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
+        with direct_client(address, credentials, tls=tls, serverSelectionTimeoutMS=PROBE_TIMEOUT_MS) as client:
             client.admin.command("ping")
         return "RUNNING", True, None
     except OperationFailure as exc:
@@ -104,22 +106,24 @@ def _single_state(address: str, pid: Optional[int], credentials: Optional[Creden
 
 
 def cluster_status(topology: Topology, endpoints: Endpoints, pids: dict[str, Optional[int]],
-                   credentials: Optional[Credentials]) -> list[ProcessStatus]:
+                   credentials: Optional[Credentials], tls: Optional[ClientTLS] = None) -> list[ProcessStatus]:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        set_jobs = {rs.name: pool.submit(_set_states, rs, endpoints, pids, credentials) for rs in topology.replica_sets}
-        single_jobs = {p.name: pool.submit(_single_state, endpoints[p.name].address, pids.get(p.name), credentials)
+        set_jobs = {rs.name: pool.submit(_set_states, rs, endpoints, pids, credentials, tls)
+                    for rs in topology.replica_sets}
+        single_jobs = {p.name: pool.submit(_single_state, endpoints[p.name].address, pids.get(p.name), credentials,
+                                           tls)
                        for p in topology.processes if p.role in (Role.MONGOS, Role.STANDALONE)}
         return [_status_of(proc, endpoints, pids, set_jobs, single_jobs) for proc in topology.processes]
 
 
-def _status_of(proc: Process, endpoints: Endpoints, pids: dict[str, Optional[int]], set_jobs: dict,
-               single_jobs: dict) -> ProcessStatus:
+def _status_of(proc: Process, endpoints: Endpoints, pids: dict[str, Optional[int]],
+               set_jobs: dict[str, "Future[dict[str, State]]"], single_jobs: dict[str, "Future[State]"]) -> ProcessStatus:
     if proc.name in single_jobs:
         state, healthy, lag = single_jobs[proc.name].result()
     elif not pids.get(proc.name):
         state, healthy, lag = DOWN, False, None
     else:
-        state, healthy, lag = set_jobs[proc.set_name].result().get(proc.name, (STARTUP, False, None))
+        state, healthy, lag = set_jobs[str(proc.set_name)].result().get(proc.name, (STARTUP, False, None))
     return ProcessStatus(name=proc.name, role=proc.role, set_name=proc.set_name, address=endpoints[proc.name].address,
                          pid=pids.get(proc.name), state=state, healthy=healthy, lag_seconds=lag)
 

@@ -97,6 +97,13 @@ def inputs_digest(files: dict[str, Path], node_modules: Path) -> str:
     return digest.hexdigest()
 
 
+def remove_standin(tag: str) -> None:
+    """Tests leave no image of theirs behind (its layers go with it)."""
+    import docker
+
+    docker.from_env().images.remove(tag, force=True)
+
+
 def standin_image() -> str:
     """Build the stand-in unless the engine already has it built from the same inputs; return its tag."""
     import docker

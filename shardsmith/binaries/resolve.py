@@ -27,6 +27,7 @@ from .download import ChecksumMismatch, NetworkError, visible_progress
 from .manifest import Manifest, NoArchive, manifest_url
 from .platform import Platform, detect_platform
 from ..releases import VersionRequest
+from ..topology.model import Topology
 
 _BANNER = re.compile(r"(?:db version|mongos version|version) v?(\d+\.\d+\.\d+(?:-(?:alpha|beta|rc)\d+)?)")
 ENV_VARS = {"mongod": "MONGOD_BIN", "mongos": "MONGOS_BIN"}
@@ -327,7 +328,7 @@ class Resolution:
         return "\n".join(lines)
 
 
-def resolution(topology, *, need_mongos: bool, offline: bool | None = None, manifest: str | None = None,
+def resolution(topology: Topology, *, need_mongos: bool, offline: bool | None = None, manifest: str | None = None,
             progress: Progress | None = None, dry_run: bool = False, cache: Cache | None = None) -> Resolution:
     """Walk the order for mongod (then mongos of the same release); the Resolution holds binaries or the error."""
     lookup = Lookup(topology.mongodb.binaries, VersionRequest.parse(topology.mongodb.version),
@@ -380,7 +381,7 @@ def nothing_found(program: str, lookup: Lookup, mongod: Binary | None = None) ->
         f"run `{fetch}` with network, set MONGOD_BIN, or use deploy.backend: compose")
 
 
-def resolve_binaries(topology, *, need_mongos: bool, offline: bool | None = None, manifest: str | None = None,
+def resolve_binaries(topology: Topology, *, need_mongos: bool, offline: bool | None = None, manifest: str | None = None,
                      progress: Progress | None = None) -> Binaries:
     """mongod (and mongos when routers run) for the spec, fetched if need be; ShardsmithError otherwise."""
     result = resolution(topology, need_mongos=need_mongos, offline=offline, manifest=manifest, progress=progress)

@@ -16,6 +16,7 @@ from typing import Optional
 
 from ..credentials import Credentials
 from ..endpoints import Endpoints
+from ..tls import ClientTLS
 from ..topology.model import ReplicaSet, Topology
 from ..wait import Deadline
 from .execute import BootstrapReport, PlanRunner
@@ -34,22 +35,23 @@ def set_parts(topology: Topology) -> list[str]:
 
 def bootstrap(topology: Topology, endpoints: Endpoints, credentials: Optional[Credentials], *,
               parts: Optional[list[str]] = None, deadline: Optional[Deadline] = None,
-              password_hint: Optional[str] = None) -> BootstrapReport:
+              password_hint: Optional[str] = None, tls: Optional[ClientTLS] = None) -> BootstrapReport:
     """Run `parts` of the plan (default: all), in parallel; idempotent."""
     steps = bootstrap_plan(topology, endpoints, routers=parts is None or ROUTER_PART in parts)
     runner = PlanRunner(steps, credentials=credentials, deadline=deadline or Deadline.after(BOOTSTRAP_SECONDS),
-                        names=address_names(endpoints), password_hint=password_hint)
+                        names=address_names(endpoints), password_hint=password_hint, tls=tls)
     return runner.run(parts_of(steps) if parts is None else parts)
 
 
 def find_primary(replica_set: ReplicaSet, endpoints: Endpoints, credentials: Optional[Credentials], *,
-                 deadline: Optional[Deadline] = None) -> str:
+                 deadline: Optional[Deadline] = None, tls: Optional[ClientTLS] = None) -> str:
     """The member name of the set's writable primary (nudging the intended one to step up meanwhile)."""
     step = await_primary(replica_set, endpoints)
     runner = PlanRunner([step], credentials=credentials, deadline=deadline or Deadline.after(60),
-                        names=address_names(endpoints))
+                        names=address_names(endpoints), tls=tls)
     runner.run([step.part])
-    return runner.report.primaries[replica_set.name]
+    primary: str = runner.report.primaries[replica_set.name]
+    return primary
 
 
 def address_names(endpoints: Endpoints) -> dict[str, str]:

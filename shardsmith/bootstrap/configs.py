@@ -10,6 +10,8 @@ priorities are restored.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..endpoints import Endpoints
 from ..topology.model import Member, ReplicaSet, Role
 
@@ -18,8 +20,8 @@ FAST_HEARTBEAT_MS = 100
 NORMAL_SETTINGS = {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}
 
 
-def member_document(member: Member, host: str) -> dict:
-    doc: dict = {"_id": member.number - 1, "host": host}
+def member_document(member: Member, host: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": member.number - 1, "host": host}
     if member.arbiter:
         doc["arbiterOnly"] = True
     if member.priority != 1 or member.arbiter:
@@ -37,13 +39,13 @@ def member_document(member: Member, host: str) -> dict:
 
 def intended_primary(replica_set: ReplicaSet) -> Member:
     """The data-bearing, electable member with the highest priority (first on ties)."""
-    electable = [m for m in replica_set.members if not m.arbiter and m.votes and m.priority > 0]
+    electable: list[Member] = [m for m in replica_set.members if not m.arbiter and m.votes and m.priority > 0]
     return max(electable, key=lambda m: (m.priority, -m.number))
 
 
-def initiate_config(replica_set: ReplicaSet, endpoints: Endpoints) -> dict:
+def initiate_config(replica_set: ReplicaSet, endpoints: Endpoints) -> dict[str, Any]:
     """What replSetInitiate gets: the set as the spec says, with fast elections and one electable member."""
-    config: dict = {
+    config: dict[str, Any] = {
         "_id": replica_set.name,
         "members": [member_document(m, endpoints[m.name].host) for m in replica_set.members],
     }

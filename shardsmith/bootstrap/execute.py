@@ -22,9 +22,12 @@ from pymongo.errors import OperationFailure, PyMongoError
 from ..clients import direct_client
 from ..credentials import Credentials
 from ..errors import ShardsmithError
+from ..tls import ClientTLS
 from ..wait import Deadline, is_transient, poll
 from .probes import holds
-from .steps import ROOT_PASSWORD, SECRET, Step
+from .steps import FROM_ENVIRONMENT, ROOT_PASSWORD, Probe, Step, fill_secrets, from_environment
+
+Client = MongoClient[dict[str, Any]]
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_MS = 500
@@ -33,19 +36,21 @@ RECONFIG_INSTALL_SECONDS = 30.0
 
 @dataclass
 class BootstrapReport:
-    initiated: list = field(default_factory=list)  # replica-set names initiated now
-    primaries: dict = field(default_factory=dict)  # set name -> member name
-    users_created: list = field(default_factory=list)  # parts where the root user was created
-    shards_added: list = field(default_factory=list)
+    initiated: list[str] = field(default_factory=list)  # replica-set names initiated now
+    primaries: dict[str, str] = field(default_factory=dict)  # set name -> member name
+    users_created: list[str] = field(default_factory=list)  # parts where the root user was created
+    shards_added: list[str] = field(default_factory=list)
+    users_applied: list[str] = field(default_factory=list)  # application users created or given their roles now
 
 
 class PlanRunner:
     """Runs the parts of one plan; `names` maps addresses back to member names for the report."""
 
     def __init__(self, steps: list[Step], *, credentials: Optional[Credentials], deadline: Deadline,
-                 names: dict[str, str], password_hint: Optional[str] = None):
+                 names: dict[str, str], password_hint: Optional[str] = None, tls: Optional[ClientTLS] = None):
         self.steps = steps
         self.credentials = credentials
+        self.tls = tls
         self.deadline = deadline
         self.names = names
         self.password_hint = password_hint
@@ -86,8 +91,8 @@ class PartRun:
         self.runner = runner
         self.steps = steps
         self.bindings: dict[str, str] = {}
-        self.answers: dict[tuple, Any] = {}
-        self.clients: dict[tuple[str, bool], MongoClient] = {}
+        self.answers: dict[tuple[str, bool, str], dict[str, Any]] = {}
+        self.clients: dict[tuple[str, bool], Client] = {}
 
     def __enter__(self) -> "PartRun":
         return self
@@ -97,11 +102,12 @@ class PartRun:
             client.close()
 
     # -- reaching members ----------------------------------------------------------------------------
-    def client(self, address: str, auth: bool, probing: bool = False) -> MongoClient:
+    def client(self, address: str, auth: bool, probing: bool = False) -> Client:
         key = (address, auth)
         if key not in self.clients:
             options = {"serverSelectionTimeoutMS": PROBE_TIMEOUT_MS} if probing else {}
-            self.clients[key] = direct_client(address, self.runner.credentials if auth else None, **options)
+            self.clients[key] = direct_client(address, self.runner.credentials if auth else None, tls=self.runner.tls,
+                                              **options)
         return self.clients[key]
 
     def resolve(self, address: str) -> str:
@@ -117,15 +123,11 @@ class PartRun:
 
     def fill(self, value: Any) -> Any:
         """The command with {"$secret": name} replaced by the secret's value."""
-        if isinstance(value, dict):
-            if set(value) == {SECRET}:
-                return self.secret(value[SECRET])
-            return {k: self.fill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.fill(v) for v in value]
-        return value
+        return fill_secrets(value, self.secret)
 
     def secret(self, name: str) -> str:
+        if name.startswith(FROM_ENVIRONMENT):
+            return from_environment(name)
         if name != ROOT_PASSWORD or self.runner.credentials is None:
             raise ShardsmithError(f"the bootstrap plan needs the secret {name!r}, which is not available")
         return self.runner.credentials.password
@@ -162,13 +164,13 @@ class PartRun:
         raise exc
 
     def _await(self, step: Step) -> None:
-        assert step.until is not None
+        until = step.until
+        assert until is not None
 
         def round_() -> Optional[str]:
             for address in step.at:
                 try:
-                    if holds(self.client(address, False, probing=True).admin.command(step.until.command),
-                             step.until):
+                    if holds(self.client(address, False, probing=True).admin.command(until.command), until):
                         return address
                 except PyMongoError as exc:  # this one is starting or down: ask the others
                     if not is_transient(exc):
@@ -183,14 +185,14 @@ class PartRun:
             self.bindings[step.bind] = address
             self.runner.record_primary(step.part, address)
 
-    def nudge(self, address: str, command: dict) -> None:
+    def nudge(self, address: str, command: dict[str, Any]) -> None:
         """Refused while not electable, before users exist, or while down: the await goes on."""
         try:
             self.client(address, self.runner.credentials is not None, probing=True).admin.command(command)
         except PyMongoError as exc:
             logger.debug("nudge %s at %s refused: %s", command, address, exc)
 
-    def answer_holds(self, address: str, auth: bool, probe) -> bool:
+    def answer_holds(self, address: str, auth: bool, probe: Probe) -> bool:
         """Probes are read once per part run: the plan's guards check what earlier parts did, not this one."""
         key = (address, auth, repr(probe.command))
         if key not in self.answers:
@@ -198,7 +200,8 @@ class PartRun:
         return holds(self.answers[key], probe)
 
     def _reconfig(self, step: Step) -> None:
-        assert step.settings is not None and step.priorities is not None
+        settings, priorities = step.settings, step.priorities
+        assert settings is not None and priorities is not None
 
         def attempt() -> bool:
             address = self.resolve(step.at[0])
@@ -207,9 +210,9 @@ class PartRun:
                 config = client.admin.command("replSetGetConfig")["config"]
             except OperationFailure as exc:
                 return bool(self.classify(step, exc))
-            if configured(config, step.settings, step.priorities):
+            if configured(config, settings, priorities):
                 return True
-            wanted = reconfigured(config, step.settings, step.priorities)
+            wanted = reconfigured(config, settings, priorities)
             failed = threading.Event()
             threading.Thread(target=self._send_reconfig, args=(address, step.auth, wanted, failed), daemon=True).start()
             installed = poll(lambda: failed.is_set() or client.admin.command("replSetGetConfig")["config"]["version"]
@@ -221,24 +224,25 @@ class PartRun:
 
         poll(attempt, until=self.runner.deadline, what=step.what)
 
-    def _send_reconfig(self, address: str, auth: bool, config: dict, failed: threading.Event) -> None:
+    def _send_reconfig(self, address: str, auth: bool, config: dict[str, Any], failed: threading.Event) -> None:
         """replSetReconfig waits a heartbeat round for a majority; the caller only waits for the primary."""
         try:
-            with direct_client(address, self.runner.credentials if auth else None, socketTimeoutMS=60000) as client:
+            with direct_client(address, self.runner.credentials if auth else None, tls=self.runner.tls,
+                               socketTimeoutMS=60000) as client:
                 client.admin.command("replSetReconfig", config)
         except PyMongoError as exc:  # e.g. the primary stepped down: the caller finds it again and retries
             logger.debug("replSetReconfig on %s failed: %s", address, exc)
             failed.set()
 
 
-def configured(config: dict, settings: dict, priorities: dict) -> bool:
+def configured(config: dict[str, Any], settings: dict[str, Any], priorities: dict[str, float]) -> bool:
     """The config already carries these settings and priorities."""
     current = config.get("settings", {})
     return all(current.get(k) == v for k, v in settings.items()) and all(
         doc.get("priority", 1) == priorities.get(str(doc["_id"]), doc.get("priority", 1)) for doc in config["members"])
 
 
-def reconfigured(config: dict, settings: dict, priorities: dict) -> dict:
+def reconfigured(config: dict[str, Any], settings: dict[str, Any], priorities: dict[str, float]) -> dict[str, Any]:
     """The next config version: these settings and priorities, everything else as it is."""
     new = dict(config, settings={**config.get("settings", {}), **settings}, version=config["version"] + 1)
     new["members"] = [dict(doc, priority=priorities.get(str(doc["_id"]), doc.get("priority", 1)))

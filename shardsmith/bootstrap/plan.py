@@ -8,11 +8,14 @@ each replica set, then the router, or the standalone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..endpoints import Endpoints
 from ..servercodes import STEPPED_DOWN, ServerCode
 from ..topology.model import AuthSettings, ReplicaSet, Topology
 from .configs import NORMAL_SETTINGS, initiate_config, intended_primary, normal_priorities, prompt_members, seed_list
 from .steps import ROOT_PASSWORD, Probe, Step, binding, secret
+from .users import user_steps
 
 ROUTER_PART = "router"
 STANDALONE_PART = "standalone"
@@ -24,6 +27,9 @@ PASSWORD_REFUSED = "already has users, and the root password does not work on it
 def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = True) -> list[Step]:
     """Every step, in order: the replica sets (config servers first), then the router or the standalone."""
     steps = [step for rs in topology.replica_sets for step in replica_set_steps(rs, endpoints, topology.auth)]
+    if topology.replica_set:  # application users live where applications connect
+        steps += user_steps(topology.replica_set.name, binding("primary", topology.replica_set.name),
+                            f"replica set {topology.replica_set.name}", topology.users)
     if routers and topology.routers:
         steps += router_steps(topology, endpoints)
     if topology.standalone:
@@ -31,10 +37,11 @@ def bootstrap_plan(topology: Topology, endpoints: Endpoints, *, routers: bool = 
         steps.append(Step(STANDALONE_PART, "await", f"the standalone at {address} to answer", (address,),
                           until=ANSWERS))
         steps += root_user_steps(STANDALONE_PART, address, "the standalone", topology.auth, acknowledgers=1)
+        steps += user_steps(STANDALONE_PART, address, "the standalone", topology.users)
     return steps
 
 
-def codes(found: frozenset) -> tuple[int, ...]:
+def codes(found: frozenset[int]) -> tuple[int, ...]:
     return tuple(sorted(int(code) for code in found))
 
 
@@ -50,7 +57,8 @@ def replica_set_steps(replica_set: ReplicaSet, endpoints: Endpoints, auth: AuthS
     steps = [
         Step(part, "command", f"initiate {where}", (seed,), command={"replSetInitiate": initiate_config(
             replica_set, endpoints)}, unless=Probe({"hello": 1}, "setName"),
-            done={ServerCode.AlreadyInitialized: "initiated already"}, says=f"{where} initiated", reports=("initiated", part)),
+            done={ServerCode.AlreadyInitialized: "initiated already"}, again=(int(ServerCode.NodeNotFound),),
+            says=f"{where} initiated", reports=("initiated", part)),
         await_primary(replica_set, endpoints),
         *root_user_steps(part, seed, where, auth, acknowledgers=len(prompt_members(replica_set))),
     ]
@@ -96,8 +104,10 @@ def router_steps(topology: Topology, endpoints: Endpoints) -> list[Step]:
     steps = [Step(ROUTER_PART, "await", f"the router at {address} to answer", (address,), until=ANSWERS)]
     steps += root_user_steps(ROUTER_PART, address, "the router", topology.auth, acknowledgers=1)
     for shard in topology.shards:
+        if topology.hosts:  # the router's init service cannot wait for a shard's init on another host: poll it
+            steps.append(replace(await_primary(shard, endpoints), part=ROUTER_PART, nudge=None, bind=None))
         steps.append(Step(ROUTER_PART, "command", f"add shard {shard.name}", (address,), auth=topology.auth.enabled,
                           command={"addShard": seed_list(shard, endpoints), "name": shard.name},
                           unless=Probe({"listShards": 1}, "shards._id", contains=shard.name),
                           says=f"shard {shard.name} added", reports=("shards_added", shard.name)))
-    return steps
+    return steps + user_steps(ROUTER_PART, address, "the router", topology.users)

@@ -25,7 +25,7 @@ def lookup(document: Any, path: str) -> Any:
     return value
 
 
-def holds(reply: dict, probe: Probe) -> bool:
+def holds(reply: dict[str, Any], probe: Probe) -> bool:
     value = lookup(reply, probe.path)
     if probe.contains is None:
         return bool(value)

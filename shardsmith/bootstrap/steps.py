@@ -11,21 +11,52 @@ decision (which commands, in which order, which server answers mean "done",
 
 An address in `at` is literal ("127.0.0.1:27018") or a binding made by an
 earlier await of the same part ("$primary:rs0"). A value {"$secret": name}
-inside a command is replaced at run time (the root password never enters
-the plan, nor any rendered file).
+inside a command is replaced at run time: "rootPassword" by the root
+password, "env:VAR" by the environment variable VAR (an application user's
+password). No password enters the plan, nor any rendered file.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+
+from ..errors import ShardsmithError
 
 SECRET = "$secret"
 ROOT_PASSWORD = "rootPassword"
+FROM_ENVIRONMENT = "env:"
 
 
-def secret(name: str) -> dict:
+def secret(name: str) -> dict[str, str]:
     return {SECRET: name}
+
+
+def env_secret(variable: str) -> dict[str, str]:
+    """A password read from the environment variable `variable` when the step runs."""
+    return secret(FROM_ENVIRONMENT + variable)
+
+
+def from_environment(name: str) -> str:
+    """The value of an "env:VAR" secret; an unset variable is a clear error (spec checks catch it earlier)."""
+    variable = name[len(FROM_ENVIRONMENT):] if name.startswith(FROM_ENVIRONMENT) else ""
+    value = os.environ.get(variable) if variable else None
+    if not value:
+        raise ShardsmithError(f"the secret {name!r} is not available: {variable or name} is not set",
+                              hint=f"export {variable or 'the variable'} and run again")
+    return value
+
+
+def fill_secrets(value: Any, resolve: Callable[[str], str]) -> Any:
+    """`value` with every {"$secret": name} replaced by resolve(name)."""
+    if isinstance(value, dict):
+        if set(value) == {SECRET}:
+            return resolve(value[SECRET])
+        return {k: fill_secrets(v, resolve) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_secrets(v, resolve) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,7 +67,7 @@ class Probe:
     is the list of every shard's _id).
     """
 
-    command: dict
+    command: dict[str, Any]
     path: str
     contains: Any = None  # None: the value at `path` must be truthy
 
@@ -48,20 +79,20 @@ class Step:
     what: str  # "initiate replica set rs0": for progress, logs and errors
     at: tuple[str, ...]  # the address (command, reconfig), or the candidates (await)
     auth: bool = False  # as the root user, or anonymously (the localhost exception)
-    command: Optional[dict] = None
+    command: Optional[dict[str, Any]] = None
     unless: Optional[Probe] = None  # command: skipped when this holds at `at`
     until: Optional[Probe] = None  # await: what must hold at one of `at`
-    nudge: Optional[dict] = None  # await: sent to at[0] between rounds (refusals ignored)
+    nudge: Optional[dict[str, Any]] = None  # await: sent to at[0] between rounds (refusals ignored)
     bind: Optional[str] = None  # await: the name the satisfying address is kept under
-    settings: Optional[dict] = None  # reconfig
-    priorities: Optional[dict] = None  # reconfig: member _id (str) -> priority
-    done: dict = field(default_factory=dict)  # server code -> why it means the work is already done
+    settings: Optional[dict[str, Any]] = None  # reconfig
+    priorities: Optional[dict[str, float]] = None  # reconfig: member _id (str) -> priority
+    done: dict[int, str] = field(default_factory=dict)  # server code -> why it means the work is already done
     again: tuple[int, ...] = ()  # server codes meaning "not now": find `at` again and retry
-    stop: dict = field(default_factory=dict)  # server code -> what to tell the user (the step fails)
+    stop: dict[int, str] = field(default_factory=dict)  # server code -> what to tell the user (the step fails)
     says: Optional[str] = None  # past tense, printed when the step did change something
     reports: Optional[tuple[str, str]] = None  # (report list, entry) recorded when the step acted
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """JSON-ready (codes become string keys, as JSON requires)."""
         data = asdict(self)
         data["done"] = {str(int(code)): why for code, why in self.done.items()}

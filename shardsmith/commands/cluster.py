@@ -52,9 +52,9 @@ def interrupted(cluster: Cluster, verb: str) -> int:
     """After Ctrl-C: what runs now, and what to run next."""
     where = cluster.progress_report()
     err_console.print(f"interrupted during `{verb}`: {len(where.running)} of {len(where.wanted)} process(es) "
-                      f"running{': ' + ', '.join(where.running) if where.running else ''}")
+                      f"running{': ' + ', '.join(where.running) if where.running else ''}", soft_wrap=True)
     err_console.print(f"next: `shardsmith up {spec_argument(cluster)}` finishes the start; "
-                      f"`shardsmith down {spec_argument(cluster)}` stops what runs")
+                      f"`shardsmith down {spec_argument(cluster)}` stops what runs", soft_wrap=True)
     return INTERRUPTED
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from rich.console import Console
 
@@ -69,7 +69,7 @@ def open_cluster(topology: Optional[str], *, no_routers: bool = False, quiet: bo
 @dataclass
 class Target:
     spec: Optional[Topology]  # None: --uri given and no spec in this folder
-    client: "MongoClient"
+    client: "MongoClient[dict[str, Any]]"
     uri: str
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+from pymongo import MongoClient
 
 from ..display import print_json
 from ..errors import ShardsmithError
@@ -16,6 +18,9 @@ from ..state import state_root
 from ..topology.model import Topology
 from .common import DATABASE, JSON, TOPOLOGY, URI, console, err_console, open_target, progress, required_spec, warn
 from .declare import Option, command, comma_list, utc_date, whole_number
+
+if TYPE_CHECKING:
+    from ..workload.load import CollectionSink, RollingSink
 
 ARCHIVE = Option("archive_dir", "where archives are written and read (default: <state_dir>/archive)")
 AS_OF = Option("as_of", "act as if today were this UTC date, YYYY-MM-DD (default: now)", convert=utc_date)
@@ -60,8 +65,8 @@ def load(topology: Optional[str], uri: Optional[str], messages: Optional[int], m
                   f"[dim](waiting on writes {result.write_seconds:.1f}s)[/]")
 
 
-def load_sink(spec: Optional[Topology], client, database: Optional[str], prefix: Optional[str],
-              collection: Optional[str]):
+def load_sink(spec: Optional[Topology], client: MongoClient[dict[str, Any]], database: Optional[str],
+              prefix: Optional[str], collection: Optional[str]) -> "CollectionSink | RollingSink":
     """Where data.load writes: one collection, or a rolling family (the spec's, with its index set)."""
     from pymongo.write_concern import WriteConcern
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote_plus
 
 from .. import hosts_file
@@ -21,9 +21,13 @@ from ..errors import ShardsmithError
 from ..render.compose import host_named_sets
 from .common import TOPOLOGY, console, err_console, load_spec
 from .declare import Option, command
+from ..topology.model import Topology
+
+if TYPE_CHECKING:
+    from ..cluster import Cluster
 
 
-def host_uris(topology) -> dict[str, str]:
+def host_uris(topology: Topology) -> dict[str, str]:
     """Per host-named replica set: a connection string with discovery, seeded on the published ports."""
     ip = topology.deploy.reachable_ip
     auth = topology.auth
@@ -33,17 +37,17 @@ def host_uris(topology) -> dict[str, str]:
                      f"?replicaSet={rs.name}{options}" for rs in host_named_sets(topology)}
 
 
-def fix_command(topology) -> str:
+def fix_command(topology: Topology) -> str:
     return f"shardsmith hosts {shlex.quote(topology.source)} --write"
 
 
-def unresolved_warning(topology, block: hosts_file.HostsBlock, missing: list[str]) -> str:
+def unresolved_warning(topology: Topology, block: hosts_file.HostsBlock, missing: list[str]) -> str:
     return (f"{', '.join(missing)} do(es) not resolve to {block.ip} on this host, so replica-set discovery from "
             f"the host fails; fix: `{fix_command(topology)}` (as root), or add "
             f"`{block.ip} {' '.join(block.names)}` to {hosts_file.HOSTS_FILE}")
 
 
-def print_member_access(cluster, *, as_json: bool = False) -> None:
+def print_member_access(cluster: "Cluster", *, as_json: bool = False) -> None:
     """After `up`/`status` of a compose cluster: each exposed set's connection string, and one warning line
     when the host cannot resolve its members' names yet (nothing fails: Shardsmith reaches them without names)."""
     topology = cluster.topology
@@ -58,7 +62,7 @@ def print_member_access(cluster, *, as_json: bool = False) -> None:
         err_console.print(f"warning: {warning}", style="yellow", markup=False, soft_wrap=True)
 
 
-def member_access_warning(topology, block: hosts_file.HostsBlock) -> Optional[str]:
+def member_access_warning(topology: Topology, block: hosts_file.HostsBlock) -> Optional[str]:
     """Why host apps cannot (or may soon not) discover the members by name, or None."""
     missing = hosts_file.unresolved(block)
     if missing:
@@ -74,7 +78,7 @@ def member_access_warning(topology, block: hosts_file.HostsBlock) -> Optional[st
                      for other, names in borrowed.items()) + "; give this cluster's replica sets other names"
 
 
-def change_hosts_file(topology, block: Optional[hosts_file.HostsBlock], path: Path, *, write: bool,
+def change_hosts_file(topology: Topology, block: Optional[hosts_file.HostsBlock], path: Path, *, write: bool,
                       remove: bool) -> Optional[str]:
     """Do what --write / --remove ask: written, unchanged, removed or absent; None when only looking."""
     if write and remove:
@@ -91,20 +95,22 @@ def change_hosts_file(topology, block: Optional[hosts_file.HostsBlock], path: Pa
     return None
 
 
-def hosts_report(topology, block: Optional[hosts_file.HostsBlock], path: Path, action: Optional[str]) -> dict:
+def hosts_report(topology: Topology, block: Optional[hosts_file.HostsBlock], path: Path,
+                 action: Optional[str]) -> dict[str, Any]:
     resolved = hosts_file.resolve(block.names) if block else {}
     return {
         "cluster": topology.name,
         "file": str(path),
         "action": action,
         "block": block.text() if block else None,
-        "names": {name: {"addresses": found, "ok": block.ip in found} for name, found in resolved.items()},
+        "names": {name: {"addresses": found, "ok": block is not None and block.ip in found}
+                  for name, found in resolved.items()},
         "replica_sets": host_uris(topology),
     }
 
 
-def print_hosts_report(report: dict) -> None:
-    def plain(text: str, **options) -> None:
+def print_hosts_report(report: dict[str, Any]) -> None:
+    def plain(text: str, **options: Any) -> None:
         console.print(text, markup=False, highlight=False, soft_wrap=True, **options)
 
     if report["block"] is None:
@@ -137,7 +143,7 @@ def hosts(topology: Optional[str], write: bool, remove: bool, file: Optional[str
     else:
         print_hosts_report(report)
     wrong = [name for name, seen in report["names"].items() if not seen["ok"]]
-    if write and wrong and path == hosts_file.HOSTS_FILE:
+    if write and wrong and block is not None and path == hosts_file.HOSTS_FILE:
         raise ShardsmithError(f"the block is in {path}, but {', '.join(wrong)} still do(es) not resolve to "
                               f"{block.ip}",
                               hint=f"an earlier line of {path} (or DNS before files in /etc/nsswitch.conf) claims "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
+
+from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from ..display import print_json
 from ..errors import ShardsmithError
-from .common import TOPOLOGY, URI, console, open_target, progress
+from .common import TOPOLOGY, URI, console, open_target, progress, required_spec
 from .declare import Option, command, number, positive, whole_number
 
 COLLECTION = Option("collection", "the collection holding the data, as DB.COLL")
@@ -19,14 +22,14 @@ CHART = Option("chart", "write a PNG of the figures the verdicts rest on to this
 JSON = Option("json", "print the report as JSON", switch=True)
 
 
-def lab_collection(client, name: Optional[str]):
+def lab_collection(client: MongoClient[dict[str, Any]], name: Optional[str]) -> Collection[dict[str, Any]]:
     db, dot, coll = (name or "").partition(".")
     if not (db and dot and coll):
         raise ShardsmithError(f"--collection is {name!r}", hint="name it as DB.COLL, e.g. --collection app.messages")
     return client[db][coll]
 
 
-def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]):
+def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]) -> tuple[list[Any], list[Any]]:
     from ..keylab import parse_key, parse_queries
 
     return [parse_key(text) for text in key], parse_queries(query, queries or None)
@@ -93,3 +96,39 @@ def experiment(topology: Optional[str], uri: Optional[str], collection: Optional
         print_json({**outcome, "chart": chart})
         return
     print_experiment(outcome, console)
+
+
+@command("lab.layout", TOPOLOGY, URI, COLLECTION,
+         Option("sample", "copy about N documents (whole series with --meta-field, else a $sample)",
+                convert=whole_number, default=0),
+         Option("time_field", "the field holding each document's BSON date (default timestamp)", default="timestamp"),
+         Option("meta_field", "the time-series metaField (default: read from the data, reason shown)"),
+         Option("granularity", "seconds, minutes or hours (default: from the gaps within a series)",
+                choices=("seconds", "minutes", "hours")),
+         Option("indexes", "a topology index set built on every layout (default: the source's own indexes)"),
+         Option("queries", "a YAML or JSON file with the query mix (default: by session, session + 1 day, 1 hour, "
+                           "last 20 of a session, per model per day)"),
+         Option("runs", "timed runs of each query on each layout (default 20)", convert=positive, default=20),
+         Option("keep", "keep the three layouts in shardsmith_layoutlab (default: drop them)", switch=True),
+         CHART, JSON)
+def layout(topology: Optional[str], uri: Optional[str], collection: Optional[str], sample: int,
+           time_field: str, meta_field: Optional[str], granularity: Optional[str], indexes: Optional[str],
+           queries: Optional[str], runs: int, keep: bool, chart: Optional[str], json: bool) -> None:
+    """Copy a collection into regular, time-series and monthly layouts; compare sizes, inserts and queries."""
+    from ..layoutlab import chart_path, print_layout_report, run_layout_lab, topology_index_set, write_layout_chart
+
+    if chart:
+        chart_path(chart)  # a bad path is refused before a long run
+    target = open_target(topology, uri, spec_required=bool(indexes))
+    index_set = topology_index_set(required_spec(target), indexes) if indexes else None
+    report = run_layout_lab(target.client, collection or "", sample=sample or None, time_field=time_field,
+                            meta_field=meta_field, granularity=granularity, index_set=index_set, queries=queries,
+                            keep=keep, runs=runs, progress=progress(json))
+    if chart:
+        write_layout_chart(report, chart)
+    if json:
+        print_json({**report.as_dict(), "chart": chart})
+        return
+    print_layout_report(report, console)
+    if chart:
+        console.print(f"chart: {chart}")

@@ -15,23 +15,36 @@ layout (split points), versions (server-version behaviour as data), apply
 
 from __future__ import annotations
 
+from ..bootstrap.users import require_passwords
 from ..progress import QUIET, Progress
 from .apply import ApplyResult, apply_plan
 from .diff import diff
 from .observe import Observed, observe
 from .steps import Plan
+from .users import add_user_steps
 from ..target import connect, redact
+from ..topology.model import Topology
 
 __all__ = ["connect", "make_plan", "apply", "Plan", "Observed", "ApplyResult", "redact"]
 
 
-def make_plan(topology, client, *, prune: bool = False) -> Plan:
-    return diff(topology, observe(client, topology), prune=prune)
+def make_plan(topology: Topology, client, *, prune: bool = False) -> Plan:
+    return _plan(topology, client, observe(client, topology), prune)
 
 
-def apply(topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
-    """Plan, refuse or carry out, then re-read the target and plan again (empty when done)."""
+def _plan(topology: Topology, client, observed: Observed, prune: bool) -> Plan:
+    plan = diff(topology, observed, prune=prune)
+    add_user_steps(plan, topology, client, prune=prune)
+    return plan
+
+
+def apply(topology: Topology, client, *, prune: bool = False, progress: Progress = QUIET) -> ApplyResult:
+    """Plan, refuse or carry out, then re-read the target and plan again (empty when done).
+
+    Every user's password variable must be set before anything is sent.
+    """
+    require_passwords(topology)
     plan = make_plan(topology, client, prune=prune)
     outcomes = apply_plan(client, plan, progress=progress)
     after = observe(client, topology)
-    return ApplyResult(outcomes=outcomes, after=after, remaining=diff(topology, after, prune=prune))
+    return ApplyResult(outcomes=outcomes, after=after, remaining=_plan(topology, client, after, prune))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from pymongo.errors import OperationFailure, PyMongoError
 
+from ..bootstrap.steps import fill_secrets, from_environment
 from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..servercodes import ServerCode
@@ -90,7 +91,7 @@ def _run(client, step: Step, chunks: "_Chunks") -> Outcome:
     if step.kind == "move":
         return _move(client, step, chunks)
     try:
-        client[step.database].command(step.command)
+        client[step.database].command(fill_secrets(step.command, from_environment))
     except OperationFailure as exc:
         if step.kind == "shardCollection" and exc.code in ALREADY_SHARDED:
             return _check_sharded(client, step, exc)

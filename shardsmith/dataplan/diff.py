@@ -19,11 +19,12 @@ from .layout import hashed_boundaries, key_document, owners, presplit_by_shares,
 from .observe import Observed
 from .steps import Difference, Plan, Refusal, Step
 from .versions import Behaviour, behaviour_for
+from ..topology.model import Topology
 
 GRANULARITY_ORDER = ("seconds", "minutes", "hours")
 
 
-def diff(topology, observed: Observed, *, prune: bool = False) -> Plan:
+def diff(topology: Topology, observed: Observed, *, prune: bool = False) -> Plan:
     behaviour = behaviour_for(observed.server)
     target = dict(kind=observed.kind, shards=observed.shard_ids, **observed.server.as_dict())
     plan = Plan(target=target, behaviour=behaviour.as_dict())

@@ -24,6 +24,7 @@ from ..errors import ShardsmithError
 from .bsonjson import from_plain, to_plain
 from .layout import presplit_by_shares
 from .versions import ServerVersion, behaviour_for, parse_version
+from ..topology.model import Topology
 
 BUCKETS = "system.buckets."
 
@@ -87,7 +88,7 @@ class Observed:
         )
 
 
-def observe(client, topology) -> Observed:
+def observe(client, topology: Topology) -> Observed:
     """Everything the data plan of `topology` compares against, read from `client`'s target."""
     try:
         return _observe(client, topology)
@@ -97,7 +98,7 @@ def observe(client, topology) -> Observed:
                                    "the config database (e.g. the clusterMonitor and readAnyDatabase roles)") from None
 
 
-def _observe(client, topology) -> Observed:
+def _observe(client, topology: Topology) -> Observed:
     hello = client.admin.command("hello")
     try:
         version = client.admin.command("buildInfo").get("version")
@@ -141,7 +142,7 @@ def chunk_count_pipeline(uuids: list) -> list:
             {"$group": {"_id": {"uuid": "$uuid", "shard": "$shard"}, "chunks": {"$sum": 1}}}]
 
 
-def _sharding(client, observed: Observed, topology) -> None:
+def _sharding(client, observed: Observed, topology: Topology) -> None:
     by_uuid, by_shares = {}, []
     for database in topology.databases:
         specs = {c.name: c for c in database.collections}

@@ -11,7 +11,7 @@ its rating:
    targeted query, N a broadcast);
 3. distribution: documents per shard, with the fullest shard over the mean.
 
-Drawn off-screen (Agg), so it works on servers.
+Drawn off-screen by charts.drawing, so it works on servers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     from .analyze import LabReport
 
-from ..errors import ShardsmithError
+from ..charts import drawing
 from .placement import skew
 from .verdict import HOT_FACTOR
 
@@ -65,32 +65,20 @@ def experiment_chart(outcome: dict, path: str | Path) -> Path:
 
 def write_chart(keys: Iterable, path: str | Path, title: str, *, recent_share: float | None = None) -> Path:
     """Write the three-panel figure for `keys` (ChartKey, or (label, documents per shard) pairs) to `path`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     keys = [key if isinstance(key, ChartKey) else ChartKey(key[0], tuple(key[1])) for key in keys]
-    path = Path(path)
     shards = max((len(key.shard_docs) for key in keys), default=1) or 1
-    figure, (hot, queries, spread) = plt.subplots(3, 1, figsize=(max(7.0, 1.9 * len(keys) + 3), 10.5))
-    try:
+    with drawing(path, nrows=3, ncols=1, figsize=(max(7.0, 1.9 * len(keys) + 3), 10.5)) as (figure, panels):
+        hot, queries, spread = panels
         figure.suptitle(title, fontsize=11)
         _recent_inserts(hot, keys, shards, recent_share)
         _query_targeting(queries, keys, shards)
         _distribution(spread, keys, shards)
-        for axes in (hot, queries, spread):
+        for axes in panels:
             axes.set_xticks(range(len(keys)), [f"{k.label}\n{k.rating or ''}" for k in keys], fontsize=8)
             for tick, key in zip(axes.get_xticklabels(), keys):
                 tick.set_color(RATING_COLOURS.get(key.rating, RATING_COLOURS[None]))
             axes.set_xlim(-0.6, len(keys) - 0.4)
-        figure.tight_layout(rect=(0, 0, 1, 0.97))
-        figure.savefig(path, dpi=110)
-    except OSError as exc:
-        raise ShardsmithError(f"cannot write the chart {path}: {exc.strerror}", hint="give --chart a writable path") from None
-    finally:
-        plt.close(figure)
-    return path
+    return Path(path)
 
 
 def _recent_inserts(axes, keys: list[ChartKey], shards: int, recent_share: float | None) -> None:

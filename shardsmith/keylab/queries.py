@@ -85,20 +85,28 @@ def parse_queries(texts=(), path: str | None = None) -> list[QueryShape]:
         except yaml.YAMLError as exc:
             raise ShardsmithError(f"cannot read the query {text!r}: {str(exc).splitlines()[0]}", hint=QUERY_HINT) from None
     if path:
-        try:
-            docs = yaml.safe_load(Path(path).read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise ShardsmithError(f"cannot read the query file {path}: {str(exc).splitlines()[0]}",
-                                  hint="give a YAML or JSON file holding a list of queries") from None
-        if isinstance(docs, dict) and "queries" in docs:
-            docs = docs["queries"]
-        if not isinstance(docs, list):
-            raise ShardsmithError(f"{path}: expected a list of queries", hint=QUERY_HINT)
-        shapes += [parse_query(doc, f"{path}[{i}]") for i, doc in enumerate(docs)]
-    names = [s.name for s in shapes]
+        shapes += [parse_query(doc, f"{path}[{i}]") for i, doc in enumerate(read_query_file(path))]
+    check_unique_names([s.name for s in shapes])
+    return shapes
+
+
+def read_query_file(path) -> list:
+    """The query mappings a YAML or JSON file holds: a list, or {queries: [...]}."""
+    try:
+        docs = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ShardsmithError(f"cannot read the query file {path}: {str(exc).splitlines()[0]}",
+                              hint="give a YAML or JSON file holding a list of queries") from None
+    if isinstance(docs, dict) and "queries" in docs:
+        docs = docs["queries"]
+    if not isinstance(docs, list):
+        raise ShardsmithError(f"{path}: expected a list of queries", hint=QUERY_HINT)
+    return docs
+
+
+def check_unique_names(names: list[str]) -> None:
     if len(set(names)) != len(names):
         raise ShardsmithError(f"query names repeat: {names}", hint="give every query its own name")
-    return shapes
 
 
 def hash_field(name: str) -> str:

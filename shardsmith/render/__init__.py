@@ -21,18 +21,27 @@ __all__ = ["render_member_config", "render_template", "write_compose_files"]
 
 
 def write_compose_files(topology, folder, *, image_kind=None, routers: bool = True, sockets_dir=None) -> list:
-    """compose/<name>.yaml and, for the official image, the <name>.init.js its init services mount."""
+    """compose/<name>.yaml and, for the official image, the <name>.init.js its init services mount.
+
+    With `hosts:`, one bundle per host instead: compose/<name>/<host>.yaml beside compose/<name>/<name>.init.js.
+    """
     from pathlib import Path
 
     from .compose import image_kind_of, init_script_name, render_compose
     from .init_script import render_init_script
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     kind = image_kind or image_kind_of(topology.mongodb.image)
-    compose_file = folder / f"{topology.name}.yaml"
-    compose_file.write_text(render_compose(topology, kind, routers=routers, sockets_dir=sockets_dir))
-    written = [compose_file]
+    if topology.hosts:
+        folder = folder / topology.name
+        written = [folder / f"{host.name}.yaml" for host in topology.hosts]
+        texts = [render_compose(topology, kind, routers=routers, host=host.name) for host in topology.hosts]
+    else:
+        written = [folder / f"{topology.name}.yaml"]
+        texts = [render_compose(topology, kind, routers=routers, sockets_dir=sockets_dir)]
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in zip(written, texts):
+        path.write_text(text)
     if kind == "official":
         script = folder / init_script_name(topology)
         script.write_text(render_init_script(topology, routers=routers))

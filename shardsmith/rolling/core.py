@@ -21,6 +21,7 @@ from ..errors import ShardsmithError
 from . import queries
 from .naming import name_pattern
 from .routing import WriteSummary, route_batch
+from ..topology.model import Topology
 
 MAJORITY = WriteConcern("majority")
 
@@ -110,7 +111,7 @@ class RollingCore:
         self._set_up: dict[str, SetUp] = {}  # month -> the collection this process last gave the index set
 
     @classmethod
-    def from_topology(cls, database, topology, prefix: str, **options):
+    def from_topology(cls, database, topology: Topology, prefix: str, **options):
         """The rolling family `prefix` of `database` as the spec declares it, with its index set."""
         rolling = topology.rolling_family(database.name, prefix)
         indexes = topology.index_set(rolling.index_set) if rolling.index_set else ()

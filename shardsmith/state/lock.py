@@ -20,11 +20,11 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..errors import ShardsmithError
 
-WAIT_SECONDS = 120.0
+WAIT_ENV = "SHARDSMITH_LOCK_WAIT"  # seconds a command waits for a busy cluster (default 120)
 _held: dict[Path, int] = {}  # lock files this process holds, with their nesting depth
 _guard = threading.Lock()
 
@@ -36,8 +36,9 @@ def lock_file(cluster_folder: Path) -> Path:
 
 
 @contextmanager
-def cluster_lock(cluster_folder: Path, cluster: str, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
+def cluster_lock(cluster_folder: Path, cluster: str, *, wait: Optional[float] = None) -> Iterator[None]:
     """Hold the cluster's lock for the block; re-entrant within one process."""
+    wait = float(os.environ.get(WAIT_ENV, "120")) if wait is None else wait
     path = lock_file(cluster_folder)
     with _guard:
         if path in _held:

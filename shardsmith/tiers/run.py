@@ -14,6 +14,7 @@ from .checkpoint import Checkpoint, Lease
 from .moves import MoveResult, OldestBatchMove, WarmDayMove
 from .shape import WarmShape, day_of
 from .targets import CollectionTarget, RollingTarget, TimeseriesTarget
+from ..topology.model import Topology
 
 MAJORITY = WriteConcern("majority")
 
@@ -32,7 +33,7 @@ def warm_shape(db: Database, name: str, info: dict) -> WarmShape:
     return WarmShape(time_field=options["timeField"], meta_field=options["metaField"])
 
 
-def _target(db: Database, topology, stage, tier: str):
+def _target(db: Database, topology: Topology, stage, tier: str):
     if stage.rolling:
         return RollingTarget(RollingCollections.from_topology(db, topology, stage.rolling))
     info = collection_info(db, stage.collection)
@@ -44,7 +45,7 @@ def _target(db: Database, topology, stage, tier: str):
     return CollectionTarget(db, stage.collection)
 
 
-def _move(db: Database, topology, tier, source, target_stage, now: datetime, batch_size: int):
+def _move(db: Database, topology: Topology, tier, source, target_stage, now: datetime, batch_size: int):
     if source.rolling:
         raise ShardsmithError(f"tier {tier.name!r}: rolling collections can only be the last (cold) stage")
     if source.keep is None:
@@ -65,7 +66,7 @@ def _move(db: Database, topology, tier, source, target_stage, now: datetime, bat
     return OldestBatchMove(collection, target, checkpoint, cutoff, batch_size=batch_size)
 
 
-def run_tier(db: Database, topology, tier, *, now: datetime | None = None, batch_size: int = 1000,
+def run_tier(db: Database, topology: Topology, tier, *, now: datetime | None = None, batch_size: int = 1000,
              progress: Progress = QUIET) -> list[MoveResult]:
     """Move every document past its stage's `keep` one stage down; results per move."""
     if not isinstance(batch_size, int) or batch_size < 1:

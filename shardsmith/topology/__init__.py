@@ -17,12 +17,14 @@ from .model import Kind, Role, Topology
 from .problems import Problem, Problems, SpecError
 from .dataplan_rules import check_data_plan
 from .rules import check_host_names, check_network_exposure, check_ports, check_replica_sets
-from .yamlpos import Located, load_located, load_located_file
+from .staging_reader import read_hosts, read_tls, read_users
+from .staging_rules import check_placement, check_tls, check_users, spread
+from .yamlpos import Located, format_path, load_located, load_located_file
 
 __all__ = ["load_topology", "parse_topology", "Topology", "SpecError", "Problem"]
 
 TOP_KEYS = {"name", "mongodb", "deploy", "auth", "storage", "config_servers", "shards", "mongos",
-            "replica_set", "standalone", "databases", "index_sets", "balancer"}
+            "replica_set", "standalone", "databases", "index_sets", "balancer", "hosts", "tls", "users"}
 SHARDED_KEYS = ("config_servers", "shards", "mongos")
 CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -44,8 +46,11 @@ def build_topology(located: Located) -> Topology:
     if name and not CLUSTER_NAME.match(name):
         problems.add(("name",), f"{name!r} must be lowercase letters, digits, '-' or '_' (it names compose projects and folders)")
     kind, sets = _read_layout(top, problems, where)
+    hosts = read_hosts(problems, top.data.get("hosts"))
+    users, user_lines = read_users(problems, top.data.get("users"))
     deploy = read_deploy(top.sub("deploy", {"backend", "bind_ip", "base_port", "state_dir", "network",
-                                                 "expose_members", "allow_unauthenticated_network"}))
+                                            "expose_members", "allow_unauthenticated_network", "placement"}),
+                         hosted=bool(hosts))
     topology = Topology(
         name=name,
         source=located.source,
@@ -57,13 +62,20 @@ def build_topology(located: Located) -> Topology:
         databases=read_databases(problems, ("databases",), top.data.get("databases"), where),
         index_sets=read_index_sets(problems, ("index_sets",), top.data.get("index_sets")),
         balancer=read_balancer(top.sub("balancer", {"enabled", "window"})),
+        hosts=hosts,
+        tls=read_tls(problems, top.data.get("tls"), located.source),
+        users=users,
+        spec_lines=_lines_kept(located, hosts, user_lines),
         **sets,
     )
-    topology, raw_paths = _assign_ports(topology, deploy.base_port, where)
+    topology, raw_paths = _assign_ports(topology, deploy.base_port, where, spread(topology))
     check_replica_sets(topology, problems, where)
     check_ports(topology, problems, where, raw_paths)
     check_host_names(topology, problems, where)
     check_network_exposure(topology, problems, raw_paths)
+    check_placement(topology, problems, where, raw_paths)
+    check_tls(topology, problems)
+    check_users(topology, problems)
     check_data_plan(topology, problems, where)
     problems.raise_if_any()
     return dataclasses.replace(topology, warnings=tuple(str(w) for w in problems.in_order(problems.warnings)))
@@ -121,12 +133,25 @@ def _read_layout(top: Fields, problems: Problems, where: dict) -> tuple[Kind, di
         read_replica_set(problems, ("shards", i), entry, role=Role.SHARDSVR, default_name=None, where=where)
         for i, entry in enumerate(raw_shards)
     )
-    routers = read_routers(top.sub("mongos", {"count", "args"}))
+    routers = read_routers(top.sub("mongos", {"count", "args", "host", "hosts"}))
     return Kind.SHARDED, {"config_servers": config, "shards": shards, "routers": routers}
 
 
-def _assign_ports(topology: Topology, base_port: int, where: dict):
-    """Routers first from base_port, then members in order; explicit ports are kept and skipped."""
+def _lines_kept(located: Located, hosts: tuple, user_lines: dict) -> tuple:
+    """Lines of the keys whose problems show only when the cluster is used: addresses, password variables."""
+    lines = dict(user_lines)
+    for path in [("deploy", "bind_ip"), ("tls",)] + [("hosts", h.name, "address") for h in hosts]:
+        line = located.line_of(path)
+        if line:
+            lines[format_path(path)] = line
+    return tuple(sorted(lines.items()))
+
+
+def _assign_ports(topology: Topology, base_port: int, where: dict, placed: dict):
+    """Routers first from base_port, then members in order; explicit ports are kept and skipped.
+
+    `placed` gives processes without a `host:` the one `placement: spread` chose.
+    """
     explicit = {m.port for m in topology.members if m.port}
     next_port = base_port
     raw_paths: dict = {}
@@ -134,6 +159,8 @@ def _assign_ports(topology: Topology, base_port: int, where: dict):
     def take(proc):
         nonlocal next_port
         raw_paths[proc.name] = where.get(id(proc), (("mongos",), {}))
+        if proc.name in placed:
+            proc = dataclasses.replace(proc, host=placed[proc.name])
         if proc.port:
             return proc
         while next_port in explicit:

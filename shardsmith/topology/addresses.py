@@ -15,7 +15,7 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -34,7 +34,7 @@ def parse_bind_ip(text: str) -> tuple[str, ...]:
     """The entries of a bind_ip list, stripped; ValueError names the first one that is neither address nor name."""
     entries = tuple(entry.strip() for entry in text.split(","))
     for entry in entries:
-        if not (_is_ip(entry) or _is_host_name(entry)):
+        if not (is_ip(entry) or _is_host_name(entry)):
             raise ValueError(f"{entry!r} is not an IP address or host name; bind_ip takes one or a "
                              "comma-separated list, e.g. 127.0.0.1 or 127.0.0.1,10.0.0.5")
     return entries
@@ -44,7 +44,7 @@ def is_local(entry: str) -> bool:
     """Reachable only from this machine: `localhost` or a loopback address (127.0.0.0/8, ::1)."""
     if entry.lower() == LOCALHOST:
         return True
-    return _is_ip(entry) and ipaddress.ip_address(entry).is_loopback
+    return is_ip(entry) and ipaddress.ip_address(entry).is_loopback
 
 
 def beyond_localhost(entries) -> list[str]:

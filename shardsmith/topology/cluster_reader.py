@@ -13,7 +13,7 @@ from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, Repli
                     Router, StorageSettings)
 from .problems import Problems
 
-MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tags", "port", "args"}
+MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tags", "port", "args", "host"}
 SET_KEYS = {"name", "members"}
 SET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -48,15 +48,17 @@ def read_mongodb(fields: Fields) -> MongoDBSettings:
     )
 
 
-def read_deploy(fields: Fields) -> DeploySettings:
+def read_deploy(fields: Fields, *, hosted: bool = False) -> DeploySettings:
+    """With `hosts:` declared, members on several machines reach each other on the host network by default."""
     return DeploySettings(
         backend=fields.str("backend", "local", choices=("local", "compose")),
         bind_ip=read_bind_ip(fields),
         base_port=fields.number("base_port", 27017, minimum=1024, maximum=65535),
         state_dir=fields.str("state_dir", ".shardsmith"),
-        network=fields.str("network", "bridge", choices=("bridge", "host")),
+        network=fields.str("network", "host" if hosted else "bridge", choices=("bridge", "host")),
         expose_members=fields.bool("expose_members", False),
         allow_unauthenticated_network=fields.bool("allow_unauthenticated_network", False),
+        placement=fields.str("placement", "manual", choices=("manual", "spread")),
     )
 
 
@@ -140,6 +142,7 @@ def read_member(problems: Problems, path, value, *, set_name, number, role) -> t
         secondary_delay=delay,
         tags=tuple(sorted((str(k), str(v)) for k, v in tags.items())),
         args=args,
+        host=fields.str("host"),
     )
     return member, fields.data
 
@@ -177,6 +180,14 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
 
 
 def read_routers(fields: Fields) -> tuple:
-    count = fields.number("count", 1, minimum=0, maximum=64)
+    """`count` routers; `hosts: [db1, db2]` places router i on the i-th host (round robin), `host: db1` all of them."""
+    listed = fields.list("hosts")
+    for i, host in enumerate(listed):
+        if not isinstance(host, str) or not host:
+            fields.problems.add(fields.at("hosts") + (i,), f"must be a host name, not {type_name(host)}")
+    if fields.has("host") and fields.has("hosts"):
+        fields.problems.add(fields.at("hosts"), "give host (every router there) or hosts (one router each), not both")
+    hosts = [h for h in listed if isinstance(h, str) and h] or [fields.str("host")]
+    count = fields.number("count", len(hosts) if listed else 1, minimum=0, maximum=64)
     args = read_args(fields)
-    return tuple(Router(number=i, port=0, args=args) for i in range(1, count + 1))
+    return tuple(Router(number=i, port=0, args=args, host=hosts[(i - 1) % len(hosts)]) for i in range(1, count + 1))

@@ -32,11 +32,12 @@ def read_keys(problems: Problems, path, value, allowed_values) -> tuple:
     return tuple(keys)
 
 
-def _freeze(value):
+def freeze(value):
+    """A YAML mapping or list as nested tuples, so frozen dataclasses can hold it ((key, value) pairs for maps)."""
     if isinstance(value, dict):
-        return tuple((k, _freeze(v)) for k, v in value.items())
+        return tuple((k, freeze(v)) for k, v in value.items())
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     return value
 
 
@@ -63,7 +64,7 @@ def read_index_sets(problems: Problems, path, value) -> tuple:
                 sparse=fields.bool("sparse"),
                 name=fields.str("name"),
                 expire_after=fields.duration("expire_after"),
-                partial_filter=_freeze(partial) if partial else None,
+                partial_filter=freeze(partial) if partial else None,
             ))
         sets.append((name, tuple(indexes)))
     return tuple(sets)
@@ -85,7 +86,7 @@ def read_presplit(fields: Fields) -> Presplit:
             fields.problems.add(fields.at("points") + (i,), f"must be a shard-key document, not {type_name(point)}")
     return Presplit(
         chunks_per_shard=fields.number("chunks_per_shard", None, minimum=1, maximum=8192),
-        points=_freeze(points),
+        points=freeze(points),
     )
 
 
@@ -103,8 +104,8 @@ def read_zones(fields: Fields) -> tuple:
             bounds[bound] = zone.mapping(bound)
             if not bounds[bound]:
                 fields.problems.add(zone.path, f"a zone range needs {bound}: a shard-key document")
-        zones.append(ZoneRange(zone=zone.str("zone", required=True), min=_freeze(bounds["min"]),
-                               max=_freeze(bounds["max"]), shards=tuple(str(s) for s in shards)))
+        zones.append(ZoneRange(zone=zone.str("zone", required=True), min=freeze(bounds["min"]),
+                               max=freeze(bounds["max"]), shards=tuple(str(s) for s in shards)))
     return tuple(zones)
 
 

@@ -65,6 +65,7 @@ class Member:
     secondary_delay: int = 0
     tags: tuple = ()  # ((key, value), ...)
     args: tuple = ()
+    host: Optional[str] = None  # the `hosts:` entry it runs on; None: this machine (deploy.bind_ip)
 
     @property
     def name(self) -> str:
@@ -90,6 +91,7 @@ class Router:
     args: tuple = ()
     role: Role = Role.MONGOS
     set_name: None = None  # routers belong to no replica set
+    host: Optional[str] = None  # the `hosts:` entry it runs on; None: this machine (deploy.bind_ip)
 
     @property
     def name(self) -> str:
@@ -116,6 +118,7 @@ class DeploySettings:
     network: str = "bridge"
     expose_members: bool = False
     allow_unauthenticated_network: bool = False  # listen beyond localhost with auth disabled, knowingly
+    placement: str = "manual"  # manual: each member names its host; spread: members of a set on different hosts
 
     @property
     def bind_address(self) -> str:
@@ -135,6 +138,54 @@ class AuthSettings:
     keyfile: str = "auto"
     root_user: str = "admin"
     root_password_env: str = "SHARDSMITH_ROOT_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Host:
+    """A machine members run on (`hosts:`): reached at `address`, driven through a Docker context."""
+
+    name: str
+    address: str  # what members advertise and clients connect to (a DNS name or an IP)
+    docker_context: Optional[str] = None  # `docker --context NAME`; None: the default engine
+    bind_ip: str = ""  # what its processes listen on; "" means 127.0.0.1 and `address`
+
+    @property
+    def listen(self) -> str:
+        """mongod's bindIp there: loopback too, so an init service beside a member reaches it as localhost."""
+        return self.bind_ip or ",".join(dict.fromkeys(("127.0.0.1", self.address)))
+
+
+@dataclass(frozen=True)
+class TLSSettings:
+    """`tls:`: how members and clients encrypt, and where certificates come from."""
+
+    mode: str = "disabled"  # requireTLS | preferTLS | disabled (mongod's net.tls.mode)
+    ca_cert: Optional[str] = None  # a CA of the user's (absolute paths); None: Shardsmith generates one
+    ca_key: Optional[str] = None
+    member_auth: str = "keyfile"  # keyfile | x509 (security.clusterAuthMode)
+    validity_days: int = 397  # of each member and router certificate
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "disabled"
+
+    @property
+    def x509(self) -> bool:
+        return self.member_auth == "x509"
+
+
+@dataclass(frozen=True)
+class AppUser:
+    """An application user (`users:`) in the admin database; its password is read from `password_env` when
+    it is applied, never stored."""
+
+    name: str
+    password_env: str
+    roles: tuple  # ((role, db), ...), sorted
+
+    @property
+    def role_documents(self) -> list[dict]:
+        return [{"role": role, "db": db} for role, db in self.roles]
 
 
 @dataclass(frozen=True)
@@ -247,7 +298,15 @@ class Topology:
     databases: tuple = ()  # of DatabaseSpec
     index_sets: tuple = ()  # ((name, (IndexSpec, ...)), ...)
     balancer: Optional[BalancerSpec] = None  # None: leave the cluster's balancer as it is
+    hosts: tuple = ()  # of Host; empty: every process on this machine
+    tls: TLSSettings = field(default_factory=TLSSettings)
+    users: tuple = ()  # of AppUser
     warnings: tuple = ()  # human-readable, printed but not fatal
+    spec_lines: tuple = ()  # ((path, line), ...) of keys checked only when used (password_env, addresses)
+
+    def line_of(self, path: str) -> Optional[int]:
+        """The spec line of `path` (`users[0].password_env`), for problems found after loading."""
+        return dict(self.spec_lines).get(path)
 
     @property
     def replica_sets(self) -> tuple:
@@ -277,6 +336,26 @@ class Topology:
             if proc.name == name:
                 return proc
         raise KeyError(name)
+
+    # -- where processes run ------------------------------------------------------------------------
+
+    def host_of(self, proc: "Process") -> Optional[Host]:
+        """The declared host `proc` runs on, or None (this machine)."""
+        return next((h for h in self.hosts if h.name == proc.host), None) if proc.host else None
+
+    def reach_of(self, proc: "Process") -> str:
+        """The address members advertise and clients connect to: the host's, else this machine's."""
+        host = self.host_of(proc)
+        return host.address if host else self.deploy.reachable_ip
+
+    def bind_ip_of(self, proc: "Process") -> str:
+        """What `proc` listens on: its host's addresses, else deploy.bind_ip."""
+        host = self.host_of(proc)
+        return host.listen if host else self.deploy.bind_ip
+
+    def processes_on(self, host: Optional[str]) -> tuple:
+        """The processes placed on `host` (None: those on this machine)."""
+        return tuple(p for p in self.processes if p.host == host)
 
     def replica_set_named(self, name: str) -> ReplicaSet:
         for replica_set in self.replica_sets:

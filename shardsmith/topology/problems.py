@@ -77,3 +77,11 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.errors:
             raise SpecError(self.in_order(self.items))
+
+
+def late_spec_error(topology, found: list[tuple[str, str]]) -> SpecError:
+    """Problems seen only when the spec is used (an unset password variable, a certificate that no longer
+    covers an address), each at the line the loader kept for its path (Topology.spec_lines)."""
+    items = [Problem(source=topology.source, line=topology.line_of(path), path=path, message=message)
+             for path, message in found]
+    return SpecError(Problems.in_order(items))

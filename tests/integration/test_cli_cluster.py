@@ -195,6 +195,17 @@ def test_logs_print_the_last_lines_of_a_member(cli):
     assert all(entry in text for entry in entries)
 
 
+def test_logs_by_state_selector_and_a_spec_where_the_member_belongs(cli):
+    status = cli.wait_healthy()
+    primary = next(name for name, member in status.items() if member["state"] == "PRIMARY")
+    result = cli.ok("logs", "rs0.primary", cli.spec, "--lines", "1")
+    assert result.stdout.splitlines()[0].startswith(f"==> {primary}: ")
+    misplaced = cli.run("logs", cli.spec)
+    assert misplaced.returncode == 2
+    assert f"'{cli.spec}' is a spec, but a member is expected first" in misplaced.stderr
+    assert "Traceback" not in misplaced.stderr
+
+
 def test_down_then_up_keeps_the_data(cli):
     cli.wait_healthy()
     with cli.client() as client:

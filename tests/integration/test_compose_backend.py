@@ -79,6 +79,12 @@ def test_replica_set_on_a_bridge_network_lives_through_down_up_kill_destroy(make
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", member.port)) != 0
     assert cluster.up().changed is False
+    # the connection string it prints works from this host: the members' names do not resolve here,
+    # so it is a direct connection to the primary (through its socket), not a discovering one
+    uri = cluster.uri()
+    assert "directConnection=true" in uri and "replicaSet" not in uri
+    with cluster.client(serverSelectionTimeoutMS=10000) as client:
+        assert client.app.things.find_one({"_id": 1}) == {"_id": 1}
 
     cluster.down()
     assert project_containers(name) == []  # containers and network gone...

@@ -35,7 +35,6 @@ from shardsmith.render import write_compose_files
 from shardsmith.topology import parse_topology
 from shardsmith.wait import Deadline, poll
 from tests.conftest import free_port_block
-from tests.official_standin import standin_image
 
 pytestmark = pytest.mark.docker
 
@@ -63,13 +62,6 @@ shards:
   - {name: shard02, members: 1}
 mongos: {count: 1}
 """
-
-
-@pytest.fixture(scope="session")
-def official_image():
-    """$SHARDSMITH_TEST_OFFICIAL_IMAGE (CI: mongo:7.0, mongo:8.0, pulled by compose), else the local
-    stand-in for `mongo:X`, rebuilt only when its inputs change."""
-    return os.environ.get("SHARDSMITH_TEST_OFFICIAL_IMAGE") or standin_image()
 
 
 class ComposeRun:

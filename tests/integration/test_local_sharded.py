@@ -68,3 +68,34 @@ def test_killed_primary_is_replaced_and_data_survives_restart(sharded):
     with MongoClient(f"mongodb://{sharded.endpoints()['shard01.1'].address}/?replicaSet=shard01",
                      **sharded.credentials().client_options()) as client:
         assert client.app.things.find_one({"_id": "kept"}) == {"_id": "kept"}
+
+
+
+def test_up_without_routers_prints_each_set_and_what_the_data_plan_needs(tmp_path):
+    """Run as a user would: the connection strings printed for each set work, and `plan` is pointed at --uri."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import free_port_block
+
+    spec = tmp_path / "norouters.yaml"
+    spec.write_text(SHARDED.replace("BASE_PORT", str(free_port_block(8))).replace("sharded-test", "norouters"))
+    env = {k: v for k, v in os.environ.items() if k != "SHARDSMITH_ROOT_PASSWORD"}
+
+    def shardsmith(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "shardsmith", *argv], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=180)
+
+    try:
+        up = shardsmith("up", str(spec), "--no-routers")
+        assert up.returncode == 0, up.stderr
+        printed = dict(line.split(": ", 1) for line in up.stdout.splitlines() if line.startswith(("cfg:", "shard0")))
+        assert sorted(printed) == ["cfg", "shard01", "shard02"]
+        assert "replicaSet=shard01" in printed["shard01"] and "<password>" in printed["shard01"]
+        assert "the data plan (`plan`, `apply`) needs a router" in up.stdout
+        password = (tmp_path / ".shardsmith" / "norouters" / "root-password").read_text()
+        with MongoClient(printed["shard01"].replace("<password>", password), serverSelectionTimeoutMS=10000) as client:
+            assert client.admin.command("hello")["setName"] == "shard01"
+    finally:
+        shardsmith("destroy", str(spec), "--yes")

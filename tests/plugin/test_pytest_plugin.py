@@ -153,3 +153,35 @@ def test_missing_spec_is_a_usage_error(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "shardsmith.pytest_plugin", "-q")
     result.stdout.fnmatch_lines(["*--shardsmith-spec PATH*"])
     assert result.ret != 0
+
+
+XDIST_TESTS = '''
+import os
+
+
+def test_a(shardsmith_cluster):
+    check(shardsmith_cluster)
+
+
+def test_b(shardsmith_cluster):
+    check(shardsmith_cluster)
+
+
+def check(handle):
+    with handle.client() as client:
+        client.shop.worker.insert_one({"worker": os.environ["PYTEST_XDIST_WORKER"]})
+        seen = {doc["worker"] for doc in client.shop.worker.find()}
+    assert seen == {os.environ["PYTEST_XDIST_WORKER"]}  # this worker's cluster holds only its own writes
+    assert handle.cluster.topology.name.endswith(os.environ["PYTEST_XDIST_WORKER"])
+'''
+
+
+def test_each_xdist_worker_gets_a_cluster_of_its_own(pytester, monkeypatch):
+    port = free_port_block(4)  # two workers: the spec's ports and the same span right after them
+    spec = pytester.makefile(".yaml", spec=SPEC.format(port=port, image="mongo:6.0", backend="local", members=1))
+    pytester.makepyfile(test_user=XDIST_TESTS)
+    monkeypatch.delenv("SHARDSMITH_ROOT_PASSWORD", raising=False)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-p", "shardsmith.pytest_plugin", "-p", "xdist", "-n", "2",
+                                           "--dist", "each", "--shardsmith-spec", str(spec), "-q")
+    result.assert_outcomes(passed=4)

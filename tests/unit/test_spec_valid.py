@@ -14,6 +14,7 @@ DESIGN_EXAMPLE = Path("/work/shared/design/topology-example.yaml")
 
 @pytest.mark.parametrize("name, kind, processes", [
     ("local.yaml", "sharded", 3 + 3 + 3 + 1), ("replset.yaml", "replset", 3), ("minimal.yaml", "sharded", 3),
+    ("staging.yaml", "sharded", 3 + 3 + 3 + 3),
 ])
 def test_shipped_topologies_load_without_warnings(name, kind, processes):
     topology = load_topology(ROOT / "topology" / name)
