@@ -42,11 +42,11 @@ from pathlib import Path
 import docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import shardsmith  # noqa: E402
 from benchmarks.readiness import first_majority_write  # noqa: E402
 from benchmarks.results import interleave, record, spread, table_header, table_row  # noqa: E402
-from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
-import shardsmith  # noqa: E402
 from shardsmith.topology import load_topology  # noqa: E402
+from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 
 IMAGE = "shardsmith/mongod:6.0.5"
 PASSWORD = "bench-password"

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.readiness import first_majority_write  # noqa: E402
 from benchmarks.results import interleave, record, spread, table_header, table_row  # noqa: E402
-from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 from shardsmith.binaries import bundled_bin_dir  # noqa: E402
+from tests.conftest import free_port_block  # noqa: E402  (the tests' free-port finder)
 
 SPEC = """name: bench
 deploy: {{base_port: {port}, state_dir: {state}}}

@@ -88,8 +88,8 @@ def child(kind: str, uri: str, spec_path: str, batch_size: str) -> None:
 
     db = MongoClient(uri).bench
     if kind == "ours":
-        from shardsmith.topology import load_topology
         from shardsmith.tiers import run_tier
+        from shardsmith.topology import load_topology
 
         topology = load_topology(spec_path)
         [(_, tier)] = topology.tier_specs("bench")

@@ -23,7 +23,7 @@ def check_key_fields(collection: Collection, keys: list[CandidateKey], *, size: 
     """A ShardsmithError naming the first key field no sampled document has, with a did-you-mean."""
     names = list(dict.fromkeys(name for key in keys for name in key.names))
     present = {f"f{i}": {"$max": {"$ne": [{"$type": f"${name}"}, "missing"]}} for i, name in enumerate(names)}
-    pipeline = [{"$sample": {"size": size}}, {"$facet": {
+    pipeline: list[dict] = [{"$sample": {"size": size}}, {"$facet": {
         "present": [{"$group": {"_id": None, "sampled": {"$sum": 1}, **present}}],
         "fields": [{"$project": {"pairs": {"$objectToArray": "$$ROOT"}}}, {"$unwind": "$pairs"},
                    {"$group": {"_id": "$pairs.k"}}, {"$sort": {"_id": 1}}, {"$limit": 1000}],

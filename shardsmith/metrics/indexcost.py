@@ -10,6 +10,7 @@ wildcard text index ({"$**": "text"}) is flagged with its measured write cost
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 from pymongo.database import Database
 
@@ -42,7 +43,7 @@ class IndexCost:
                 "warning": self.warning or None, "write_cost": self.write_cost.as_dict() if self.write_cost else None}
 
 
-def is_wildcard_text(index: dict) -> bool:
+def is_wildcard_text(index: Mapping) -> bool:
     """A createIndexes or listIndexes document of a {"$**": "text"} index (the server stores it as _fts + weights)."""
     key = dict(index.get("key", {}))
     if key.get("$**") == "text":
@@ -50,11 +51,11 @@ def is_wildcard_text(index: dict) -> bool:
     return "_fts" in key and "$**" in dict(index.get("weights", {}))
 
 
-def spec_key(index: dict) -> dict:
+def spec_key(index: Mapping) -> dict:
     """The key as it was written: a stored text index ({_fts, _ftsx} + weights) back to {field: text}."""
     from ..dataplan.indexes import key_of
 
-    return dict(key_of(index))
+    return dict(key_of(dict(index)))
 
 
 class WriteCostCache:
@@ -64,7 +65,7 @@ class WriteCostCache:
         self.measure = measure
         self._seen: dict[tuple, WriteCost] = {}
 
-    def cost(self, db: Database, index: dict, others: list[dict]) -> WriteCost | None:
+    def cost(self, db: Database, index: Mapping, others: Sequence[Mapping]) -> WriteCost | None:
         if not self.measure:
             return None
         mark = (db.name, repr(index.get("key")), repr([o.get("key") for o in others]))
@@ -73,7 +74,7 @@ class WriteCostCache:
         return self._seen[mark]
 
 
-def _creatable(index: dict) -> dict:
+def _creatable(index: Mapping) -> dict:
     """A listIndexes document as a createIndexes entry (the spec's key and options, no server bookkeeping)."""
     entry = {"key": spec_key(index), "name": index["name"]}
     for option in ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression"):
@@ -82,7 +83,7 @@ def _creatable(index: dict) -> dict:
     return entry
 
 
-def costs_of(db: Database, namespace: str, indexes: list[dict], sizes: dict, data_size: int,
+def costs_of(db: Database, namespace: str, indexes: Sequence[Mapping], sizes: dict, data_size: int,
              cache: WriteCostCache) -> list[IndexCost]:
     """IndexCost rows for `indexes` (listIndexes or createIndexes documents) of one collection or family."""
     rows = []

@@ -50,7 +50,7 @@ def index_usage(db: Database, names: list[str] | None = None, *, rarely: int = R
     if isinstance(rarely, bool) or not isinstance(rarely, int) or rarely < 1:
         raise ShardsmithError(f"rarely-used threshold {rarely!r} must be a whole number of operations >= 1")
     rows = []
-    for name, kind in user_collections(db):
+    for name, _ in user_collections(db):
         if names is not None and name not in names:
             continue
         for stat in db[name].aggregate([{"$indexStats": {}}]):

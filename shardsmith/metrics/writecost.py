@@ -16,6 +16,7 @@ import secrets
 import statistics
 import time
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -54,8 +55,8 @@ def sample_messages(count: int = SAMPLE_MESSAGES) -> list[dict]:
     return list(generate_messages(count, months=1, seed=0))
 
 
-def measure_write_cost(db: Database, index: dict, others: list[dict] = (), *, documents: list[dict] | None = None,
-                       runs: int = RUNS) -> WriteCost:
+def measure_write_cost(db: Database, index: dict, others: Sequence[dict] = (), *,
+                       documents: list[dict] | None = None, runs: int = RUNS) -> WriteCost:
     """Insert the same batch into a scratch collection of `db` with `others` only, then with `index` too.
 
     `index` and `others` are createIndexes entries. Runs alternate which
