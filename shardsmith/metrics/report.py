@@ -76,5 +76,7 @@ def index_cost_table(costs) -> Table:
 
 def index_cost_warnings(costs) -> list[str]:
     """One line per flagged index: what it is, why it costs, what was measured."""
-    return [f"{c.namespace} index {c.index} ({key_text(c.key)}): {c.warning}"
-            + (f"; {c.write_cost.describe()}" if c.write_cost else "") for c in costs if c.warning]
+    return [f"{c.namespace} index {c.index} ({key_text(c.key)}): {c.warning}; "
+            + (c.write_cost.describe() if c.write_cost else "its write cost was not measured (that writes and drops "
+                                                             "a scratch collection on the target)")
+            for c in costs if c.warning]

@@ -146,6 +146,8 @@ def test_index_costs_give_each_index_its_bytes_against_the_data_and_measure_wild
     assert scratch_left(db) == []
     unmeasured = {c.index: c for c in index_costs(db, ["chat"], measure=False)}
     assert unmeasured["$**_text"].warning and unmeasured["$**_text"].write_cost is None
+    assert index_cost_warnings(unmeasured.values())[0].endswith("its write cost was not measured (that writes and "
+                                                                "drops a scratch collection on the target)")
     [line] = index_cost_warnings(costs.values())
     assert line.startswith(f"{db.name}.chat index $**_text ($**: text): wildcard text index") and "x as long" in line
 
