@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 from pymongo.database import Database
 
+from ..dataplan.indexes import key_of
 from .storage import database_storage
 from .writecost import WriteCost, measure_write_cost
 
@@ -53,8 +54,6 @@ def is_wildcard_text(index: Mapping) -> bool:
 
 def spec_key(index: Mapping) -> dict:
     """The key as it was written: a stored text index ({_fts, _ftsx} + weights) back to {field: text}."""
-    from ..dataplan.indexes import key_of
-
     return dict(key_of(dict(index)))
 
 

@@ -6,7 +6,7 @@ dominate the write time of a whole index set. Sizes show what it costs on
 disk; this measures what it costs writes, on the server that would carry it:
 the same small batch of generated messages is inserted into a scratch
 collection holding the index set without the index, then with it, a few times
-in alternating order, and the median ratio of the times is reported. The
+in alternating order, and the ratio of the two median times is reported. The
 scratch collection is dropped afterwards, whatever happens.
 """
 
