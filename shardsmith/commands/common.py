@@ -29,6 +29,8 @@ TOPOLOGY = Option("topology", f"the topology spec (default: {' or '.join(DEFAULT
 URI = Option("uri", "act on any cluster by connection string (default: the cluster the topology describes)")
 JSON = Option("json", "print JSON instead of text", switch=True)
 DATABASE = Option("database", "only this database (default: the spec's)")
+MEASURE = Option("measure", "time each wildcard text index's write cost on a scratch collection (writes and drops it; "
+                            "needs write access)", switch=True)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -16,7 +16,8 @@ from ..display import print_json
 from ..errors import ShardsmithError
 from ..state import state_root
 from ..topology.model import Topology
-from .common import DATABASE, JSON, TOPOLOGY, URI, console, err_console, open_target, progress, required_spec, warn
+from .common import (DATABASE, JSON, MEASURE, TOPOLOGY, URI, console, err_console, open_target, progress,
+                     required_spec, warn)
 from .declare import Option, command, comma_list, utc_date, whole_number
 
 if TYPE_CHECKING:
@@ -179,25 +180,31 @@ def tier(topology: Optional[str], uri: Optional[str], database: Optional[str], n
 
 
 @command("data.stats", TOPOLOGY, URI, DATABASE, JSON,
-         Option("chart", "also write a PNG bar chart of sizes to this file"))
+         Option("chart", "also write a PNG bar chart of sizes to this file"), MEASURE)
 def stats(topology: Optional[str], uri: Optional[str], database: Optional[str], json: bool,
-          chart: Optional[str]) -> None:
-    """Documents, data, storage and index size per collection and in total."""
-    from ..metrics import database_storage, totals
+          chart: Optional[str], measure: bool) -> None:
+    """Documents, data, storage and index size per collection and in total, and what each index costs."""
+    from ..metrics import database_storage, index_costs, totals
     from ..metrics.chart import storage_chart
-    from ..metrics.report import storage_table
+    from ..metrics.report import index_cost_table, index_cost_warnings, storage_table
 
-    target = open_target(topology, uri, writes=False)
-    rows = [row for db in required_spec(target).databases_with(database=database)
-            for row in database_storage(target.client[db.name])]
+    target = open_target(topology, uri, writes=measure)
+    databases = required_spec(target).databases_with(database=database)
+    rows = [row for db in databases for row in database_storage(target.client[db.name])]
+    costs = [cost for db in databases for cost in index_costs(target.client[db.name], measure=measure)]
     total = totals(rows)
     if chart:
         storage_chart(rows, Path(chart))
         err_console.print(f"chart written to {chart}")
     if json:
-        print_json({"collections": [r.as_dict() for r in rows], "total": total})
-    else:
-        console.print(storage_table(rows, total))
+        print_json({"collections": [r.as_dict() for r in rows], "total": total,
+                    "index_costs": [c.as_dict() for c in costs]})
+        return
+    console.print(storage_table(rows, total))
+    if costs:
+        console.print(index_cost_table(costs))
+    for warning in index_cost_warnings(costs):
+        warn(warning)
 
 
 @command("data.indexes", TOPOLOGY, URI, DATABASE,

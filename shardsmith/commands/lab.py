@@ -18,7 +18,8 @@ KEY = Option("key", "a candidate shard key in key order, e.g. '{sessionId: hashe
 QUERY = Option("query", "a query of the mix, e.g. '{name: session day, eq: [sessionId], range: {timestamp: 1d}}' "
                         "(repeatable)", repeat=True)
 QUERIES = Option("queries", "a YAML or JSON file holding a list of queries like --query")
-CHART = Option("chart", "write a PNG of the figures the verdicts rest on to this path")
+CHART = Option("chart", "write a PNG of what the verdicts rest on: latest inserts on the hottest shard, shards each "
+                        "query touches, documents per shard")
 JSON = Option("json", "print the report as JSON", switch=True)
 
 
@@ -49,7 +50,7 @@ def analyze(topology: Optional[str], uri: Optional[str], collection: Optional[st
             json: bool) -> None:
     """Compare candidate shard keys on real data: cardinality, monotonicity, spread, hotspots, query targeting."""
     from ..keylab import analyze as analyze_keys
-    from ..keylab.chart import write_chart
+    from ..keylab.chart import report_chart
     from ..keylab.report import print_report
 
     keys, shapes = keys_and_queries(key or [], query or [], queries)
@@ -57,8 +58,7 @@ def analyze(topology: Optional[str], uri: Optional[str], collection: Optional[st
     report = analyze_keys(lab_collection(target.client, collection), keys, shards, sample=sample or None,
                           queries=shapes, recent_share=recent, order_field=order, progress=progress(json))
     if chart:
-        write_chart([(r.key.label, [row["docs"] for row in r.distribution]) for r in report.keys], chart,
-                    f"{report.namespace}: documents per shard ({report.shards} shards)")
+        report_chart(report, chart)
     if json:
         print_json({**report.as_dict(), "chart": chart})
         return
@@ -79,7 +79,7 @@ def experiment(topology: Optional[str], uri: Optional[str], collection: Optional
                query: list[str], queries: Optional[str], limit: int, keep: bool, lab_database: str,
                chart: Optional[str], json: bool) -> None:
     """On a cluster with routers: shard a copy per key, load it, measure chunks, data, inserts/s and targeting."""
-    from ..keylab.chart import write_chart
+    from ..keylab.chart import experiment_chart
     from ..keylab.experiment import run_experiment
     from ..keylab.report import print_experiment
 
@@ -90,8 +90,7 @@ def experiment(topology: Optional[str], uri: Optional[str], collection: Optional
     outcome = run_experiment(target.client, lab_collection(target.client, collection), keys, queries=shapes,
                              limit=limit, keep=keep, lab_database=lab_database, progress=progress(json))
     if chart:
-        write_chart([(k["key"], [row["docs"] for row in k["distribution"]]) for k in outcome["keys"]], chart,
-                    f"{outcome['namespace']}: documents per shard, sharded copies")
+        experiment_chart(outcome, chart)
     if json:
         print_json({**outcome, "chart": chart})
         return
@@ -110,7 +109,7 @@ def experiment(topology: Optional[str], uri: Optional[str], collection: Optional
                            "last 20 of a session, per model per day)"),
          Option("runs", "timed runs of each query on each layout (default 20)", convert=positive, default=20),
          Option("keep", "keep the three layouts in shardsmith_layoutlab (default: drop them)", switch=True),
-         CHART, JSON)
+         Option("chart", "write a PNG of the three layouts side by side to this path"), JSON)
 def layout(topology: Optional[str], uri: Optional[str], collection: Optional[str], sample: int,
            time_field: str, meta_field: Optional[str], granularity: Optional[str], indexes: Optional[str],
            queries: Optional[str], runs: int, keep: bool, chart: Optional[str], json: bool) -> None:

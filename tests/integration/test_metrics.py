@@ -182,3 +182,21 @@ def test_index_costs_cover_time_series_collections_by_their_user_facing_keys(db)
     [series] = [c for c in index_costs(db, ["series"])]
     assert (series.index, list(series.key.items())) == ("m.s_1_t_-1", [("m.s", 1), ("t", -1)])
     assert (series.size, series.data_size) == (stats["indexSizes"]["m.s_1_t_-1"], stats["size"])
+
+
+def test_stats_task_shows_what_each_index_costs_and_measures_only_when_asked(db, spec, replset, capsys):
+    db.notes.insert_many([{"_id": i, "text": f"note {i} " * 20, "tag": f"t{i % 5}"} for i in range(500)])
+    db.notes.create_index([("$**", "text")], name="everything_text")
+    db.notes.create_index([("tag", 1)], name="tag_1")
+    code, out, err = run(capsys, "stats", spec, "--uri", replset.uri(), "--json")
+    assert code == 0, err
+    costs = {c["index"]: c for c in json.loads(out)["index_costs"] if c["namespace"] == f"{db.name}.notes"}
+    assert costs["everything_text"]["warning"] and costs["everything_text"]["write_cost"] is None  # not measured
+    assert costs["tag_1"]["warning"] is None and costs["tag_1"]["size"] > 0
+    assert costs["everything_text"]["size"] > costs["tag_1"]["size"]
+    before = set(db.list_collection_names())
+    code, out, err = run(capsys, "stats", spec, "--uri", replset.uri(), "--json", "--measure")
+    assert code == 0, err
+    measured = next(c for c in json.loads(out)["index_costs"] if c["index"] == "everything_text")
+    assert measured["write_cost"]["ratio"] > 0
+    assert set(db.list_collection_names()) == before  # the scratch collection is gone

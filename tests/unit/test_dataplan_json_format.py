@@ -23,7 +23,8 @@ BEHAVIOUR_KEYS = ["since", "presplit", "move_command", "enable_sharding", "defau
 STEP_KEYS = ["n", "kind", "target", "database", "command", "description", "behaviour"]
 REFUSAL_KEYS = ["target", "reason", "hint", "command"]
 DIFFERENCE_KEYS = ["target", "what", "hint"]
-APPLY_KEYS = ["format", "outcomes", "collections", "remaining"]
+APPLY_KEYS = ["format", "outcomes", "collections", "remaining", "index_costs"]
+COST_KEYS = ["namespace", "index", "key", "size", "data_size", "size_vs_data", "warning", "write_cost"]
 OUTCOME_KEYS = ["step", "status", "detail"]
 COLLECTION_KEYS = ["namespace", "type", "shard_key", "chunks", "indexes"]
 
@@ -39,7 +40,8 @@ def test_plan_json_has_the_documented_shape_and_keeps_bson_types(tmp_path, capsy
         code, out, _ = run(capsys, "plan", spec_file(tmp_path, scenarios.CARD), "--uri", router.uri, "--json")
     assert code == 0
     plan = json.loads(out)
-    assert list(plan) == PLAN_KEYS and plan["format"] == 1
+    assert list(plan) == PLAN_KEYS + ["index_costs"] and plan["format"] == 1  # a printed plan adds what indexes cost
+    assert all(list(cost) == COST_KEYS for cost in plan["index_costs"])
     assert list(plan["target"]) == TARGET_KEYS and list(plan["behaviour"]) == BEHAVIOUR_KEYS
     assert plan["target"] == {"kind": "sharded", "shards": ["shard01", "shard02"], "version": "8.0.4",
                               "wire_version": 25, "major_minor": "8.0"}
