@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from .binaries import find_binary
 from .backends.compose import docker_client
+from .binaries import find_binary
 from .errors import ShardsmithError
 from .render import render_template
 from .render.compose import LOCAL_REPOSITORY, MONGODB_UID

@@ -17,7 +17,6 @@ from typing import Iterator
 
 from pymongo import MongoClient
 
-
 from shardsmith.wait import Deadline, poll
 from tests.conftest import free_port_block
 

@@ -9,9 +9,8 @@ from pymongo import InsertOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
-from ..servercodes import ServerCode
 from ..errors import ShardsmithError
-
+from ..servercodes import ServerCode
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

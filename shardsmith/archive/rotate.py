@@ -14,9 +14,9 @@ committed archive (or rewrites it if the collection changed) and finishes.
 from __future__ import annotations
 
 import shutil
-from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 from pymongo.database import Database
@@ -26,8 +26,7 @@ from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..rolling.naming import name_pattern, parse_collection_name
 from .bsonfile import RAW, ContentDigest, content_of, write_part
-from .manifest import (Manifest, archive_dir, commit, index_snapshot, read_manifest, staging_dir,
-                       write_manifest)
+from .manifest import Manifest, archive_dir, commit, index_snapshot, read_manifest, staging_dir, write_manifest
 
 PART_DOCUMENTS = 1_000_000  # documents per part file
 BATCH = 1000  # cursor batch size: the memory bound

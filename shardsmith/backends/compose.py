@@ -30,13 +30,13 @@ from docker import DockerClient
 from docker.errors import ImageNotFound
 from docker.models.containers import Container
 
+from .. import hosts_file
+from ..bootstrap.configs import intended_primary
 from ..clients import direct_client
 from ..credentials import root_credentials
 from ..endpoints import Endpoint, Endpoints
 from ..errors import ShardsmithError
-from .. import hosts_file
 from ..render import write_compose_files
-from ..bootstrap.configs import intended_primary
 from ..render.compose import image_kind_of, member_host, project_name, published, secrets_volume
 from ..state import Foreign, StateDir
 from ..tls import CertificateStore, client_tls

@@ -13,10 +13,20 @@ shardsmith.releases, which the spec reader uses without this package.
 from __future__ import annotations
 
 from .cache import Cache, CacheEntry, cache_root
-from .commands import (Listing, Pruned, binaries_dict, binaries_text, fetch, list_binaries, path_report, prune,
-                       show)
-from .resolve import (ENV_VARS, OFFLINE_ENV, Binaries, Binary, Resolution, Step, binary_version, bundled_bin_dir,
-                      find_binary, resolution, resolve_binaries)
+from .commands import Listing, Pruned, binaries_dict, binaries_text, fetch, list_binaries, path_report, prune, show
+from .resolve import (
+                       ENV_VARS,
+                       OFFLINE_ENV,
+                       Binaries,
+                       Binary,
+                       Resolution,
+                       Step,
+                       binary_version,
+                       bundled_bin_dir,
+                       find_binary,
+                       resolution,
+                       resolve_binaries,
+)
 
 __all__ = ["ENV_VARS", "OFFLINE_ENV", "Binaries", "Binary", "Cache", "CacheEntry", "Listing", "Pruned", "Resolution",
            "Step", "binaries_dict", "binaries_text", "binary_version", "bundled_bin_dir", "cache_root", "fetch",

@@ -24,10 +24,10 @@ from typing import Iterator
 
 from ..errors import ShardsmithError
 from ..progress import Progress
+from ..releases import Version, VersionRequest, parse_version
 from .download import download_verified, write_failed
 from .manifest import Archive
 from .platform import Platform
-from ..releases import Version, VersionRequest, parse_version
 
 PROGRAMS = ("mongod", "mongos")
 INFO_FILE = "shardsmith.json"

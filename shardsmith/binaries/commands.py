@@ -9,13 +9,13 @@ from rich.console import Console
 
 from ..errors import ShardsmithError
 from ..progress import Progress
+from ..releases import Version, VersionRequest
+from ..topology.model import Topology
 from .cache import Cache, CacheEntry
 from .download import NetworkError, visible_progress
 from .manifest import Manifest, manifest_url
 from .platform import detect_platform
 from .resolve import OFFLINE_ENV, Binaries, Binary, Resolution, archive_without, offline_from_env, resolution
-from ..releases import Version, VersionRequest
-from ..topology.model import Topology
 
 
 def _offline(offline: bool | None) -> bool:

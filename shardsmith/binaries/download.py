@@ -156,8 +156,8 @@ def transfer_bar(progress: Progress, name: str, size: int | None) -> Iterator:
     if progress.quiet:
         yield lambda n: None
         return
-    from rich.progress import (BarColumn, DownloadColumn, Progress as Bar, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+    from rich.progress import Progress as Bar
 
     with Bar(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
              TimeRemainingColumn(), console=progress.console, transient=True) as bar:

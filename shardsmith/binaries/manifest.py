@@ -19,9 +19,9 @@ import os
 from dataclasses import dataclass
 
 from ..errors import ShardsmithError
+from ..releases import Version, VersionRequest, parse_version
 from .download import fetch_json
 from .platform import Platform
-from ..releases import Version, VersionRequest, parse_version
 
 DEFAULT_MANIFEST = "https://downloads.mongodb.org/full.json"
 MANIFEST_ENV = "SHARDSMITH_MONGODB_MANIFEST"

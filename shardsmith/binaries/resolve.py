@@ -22,12 +22,12 @@ from typing import Optional
 
 from ..errors import ShardsmithError
 from ..progress import Progress
+from ..releases import VersionRequest
+from ..topology.model import Topology
 from .cache import Cache
 from .download import ChecksumMismatch, NetworkError, visible_progress
 from .manifest import Manifest, NoArchive, manifest_url
 from .platform import Platform, detect_platform
-from ..releases import VersionRequest
-from ..topology.model import Topology
 
 _BANNER = re.compile(r"(?:db version|mongos version|version) v?(\d+\.\d+\.\d+(?:-(?:alpha|beta|rc)\d+)?)")
 ENV_VARS = {"mongod": "MONGOD_BIN", "mongos": "MONGOS_BIN"}

@@ -25,7 +25,8 @@ def list_(offline: Optional[bool], manifest: Optional[str], json: bool) -> None:
                                   metavar="VERSION"), OFFLINE, MANIFEST, JSON)
 def fetch(version: str, offline: Optional[bool], manifest: Optional[str], json: bool) -> None:
     """Download (sha256-verified, cached) the newest release matching VERSION; offline, find it in the cache."""
-    from ..binaries import binaries_dict, fetch as fetch_release, show
+    from ..binaries import binaries_dict, show
+    from ..binaries import fetch as fetch_release
 
     found = fetch_release(version, offline=offline, manifest=manifest, progress=progress(json))
     print_json(binaries_dict(found)) if json else show(found, console)
@@ -49,7 +50,8 @@ def path(topology: Optional[str], no_routers: bool, offline: Optional[bool], man
          JSON)
 def prune(version: Optional[str], json: bool) -> None:
     """Remove cached releases (never anything outside the cache folder)."""
-    from ..binaries import prune as prune_cache, show
+    from ..binaries import prune as prune_cache
+    from ..binaries import show
 
     pruned = prune_cache(version, progress=progress(json))
     print_json(pruned.as_dict()) if json else show(pruned, console)

@@ -7,9 +7,9 @@ from typing import Optional
 
 from ..display import print_json
 from ..render.compose import image_kind_of
+from .cluster import NO_ROUTERS
 from .common import JSON, TOPOLOGY, console, err_console, load_spec
 from .declare import Option, command
-from .cluster import NO_ROUTERS
 
 
 @command("render", TOPOLOGY,

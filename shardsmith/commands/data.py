@@ -16,9 +16,20 @@ from ..display import print_json
 from ..errors import ShardsmithError
 from ..state import state_root
 from ..topology.model import Topology
-from .common import (DATABASE, JSON, MEASURE, TOPOLOGY, URI, console, err_console, open_target, progress,
-                     required_spec, warn)
-from .declare import Option, command, comma_list, utc_date, whole_number
+from .common import (
+    DATABASE,
+    JSON,
+    MEASURE,
+    TOPOLOGY,
+    URI,
+    console,
+    err_console,
+    open_target,
+    progress,
+    required_spec,
+    warn,
+)
+from .declare import Option, comma_list, command, utc_date, whole_number
 
 if TYPE_CHECKING:
     from ..workload.load import CollectionSink, RollingSink
@@ -92,7 +103,8 @@ def load_sink(spec: Optional[Topology], client: MongoClient[dict[str, Any]], dat
 def rotate(topology: Optional[str], uri: Optional[str], database: Optional[str], keep: Optional[int],
            archive_dir: Optional[str], as_of: Optional[datetime], json: bool) -> None:
     """Archive month collections older than the retention to verified files, then drop them."""
-    from ..archive import check_keep, rotate as rotate_months
+    from ..archive import check_keep
+    from ..archive import rotate as rotate_months
 
     if keep is not None:
         check_keep(keep)

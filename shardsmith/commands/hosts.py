@@ -19,9 +19,9 @@ from .. import hosts_file
 from ..display import print_json
 from ..errors import ShardsmithError
 from ..render.compose import host_named_sets
+from ..topology.model import Topology
 from .common import TOPOLOGY, console, err_console, load_spec
 from .declare import Option, command
-from ..topology.model import Topology
 
 if TYPE_CHECKING:
     from ..cluster import Cluster

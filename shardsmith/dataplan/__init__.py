@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from ..bootstrap.users import require_passwords
 from ..progress import QUIET, Progress
+from ..target import connect, redact
+from ..topology.model import Topology
 from .apply import ApplyResult, apply_plan
 from .diff import diff
 from .observe import Observed, observe
 from .steps import Plan
 from .users import add_user_steps
-from ..target import connect, redact
-from ..topology.model import Topology
 
 __all__ = ["connect", "make_plan", "apply", "Plan", "Observed", "ApplyResult", "redact"]
 

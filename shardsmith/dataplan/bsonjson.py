@@ -11,7 +11,7 @@ import json
 
 from bson import json_util
 from bson.int64 import Int64
-from bson.json_util import RELAXED_JSON_OPTIONS, JSONOptions, JSONMode
+from bson.json_util import RELAXED_JSON_OPTIONS, JSONMode, JSONOptions
 
 
 def to_plain(value):

@@ -14,12 +14,12 @@ from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
 from ..bsonorder import tuple_key
+from ..topology.model import Topology
 from .indexes import MAJORITY, index_steps
 from .layout import hashed_boundaries, key_document, owners, presplit_by_shares, shares_held
 from .observe import Observed
 from .steps import Difference, Plan, Refusal, Step
 from .versions import Behaviour, behaviour_for
-from ..topology.model import Topology
 
 GRANULARITY_ORDER = ("seconds", "minutes", "hours")
 

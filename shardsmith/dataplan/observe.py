@@ -21,10 +21,10 @@ from typing import Optional
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
+from ..topology.model import Topology
 from .bsonjson import from_plain, to_plain
 from .layout import presplit_by_shares
 from .versions import ServerVersion, behaviour_for, parse_version
-from ..topology.model import Topology
 
 BUCKETS = "system.buckets."
 

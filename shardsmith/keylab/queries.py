@@ -125,7 +125,7 @@ def key_bounds(key: CandidateKey, shape: QueryShape, doc: dict) -> tuple[tuple, 
     """The lowest and highest placement value the concrete query can match."""
     widths = dict(shape.range)
     low, high = [], []
-    for i, (name, kind) in enumerate(key.fields):
+    for name, kind in key.fields:
         if name in shape.eq:
             value = doc.get(hash_field(name)) if kind == HASHED else lookup(doc, name)
             low.append(value)

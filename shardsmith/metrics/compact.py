@@ -14,8 +14,8 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
 
-from ..errors import ShardsmithError
 from ..clients import direct_client
+from ..errors import ShardsmithError
 from .storage import user_collections
 
 

@@ -9,13 +9,20 @@ import dataclasses
 import re
 from pathlib import Path
 
-from .cluster_reader import (read_auth, read_deploy, read_member, read_mongodb, read_replica_set,
-                             read_routers, read_storage)
+from .cluster_reader import (
+    read_auth,
+    read_deploy,
+    read_member,
+    read_mongodb,
+    read_replica_set,
+    read_routers,
+    read_storage,
+)
 from .dataplan_reader import read_balancer, read_databases, read_index_sets
+from .dataplan_rules import check_data_plan
 from .fields import Fields, type_name
 from .model import Kind, Role, Topology
 from .problems import Problem, Problems, SpecError
-from .dataplan_rules import check_data_plan
 from .rules import check_host_names, check_network_exposure, check_ports, check_replica_sets
 from .staging_reader import read_hosts, read_tls, read_users
 from .staging_rules import check_placement, check_tls, check_users, spread

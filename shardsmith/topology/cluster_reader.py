@@ -9,8 +9,7 @@ import psutil
 from ..releases import VersionRequest
 from .addresses import parse_bind_ip
 from .fields import Fields, type_name
-from .model import (AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role,
-                    Router, StorageSettings)
+from .model import AuthSettings, DeploySettings, Member, MongoDBSettings, ReplicaSet, Role, Router, StorageSettings
 from .problems import Problems
 
 MEMBER_KEYS = {"priority", "votes", "hidden", "arbiter", "secondary_delay", "tags", "port", "args", "host"}

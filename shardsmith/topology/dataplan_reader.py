@@ -5,8 +5,18 @@ from __future__ import annotations
 import re
 
 from .fields import Fields, type_name
-from .model import (BalancerSpec, CollectionSpec, DatabaseSpec, IndexSpec, Presplit, RollingSpec,
-                    TierSpec, TierStage, TimeseriesSpec, ZoneRange)
+from .model import (
+    BalancerSpec,
+    CollectionSpec,
+    DatabaseSpec,
+    IndexSpec,
+    Presplit,
+    RollingSpec,
+    TierSpec,
+    TierStage,
+    TimeseriesSpec,
+    ZoneRange,
+)
 from .problems import Problems
 
 INDEX_VALUES = (1, -1, "hashed", "text", "2d", "2dsphere")

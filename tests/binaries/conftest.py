@@ -73,7 +73,10 @@ def listed(archives: Archives, site: ReleaseSite, archive: BuiltArchive | None =
     archive = archive or archives.full
     here = dict(target=archives.target, arch=archives.arch)
     url = site.publish(archive)
-    unserved = lambda version: [download_entry(site.url(f"/linux/missing-{version}.tgz"), "0" * 64, **here)]
+
+    def unserved(version: str) -> list:
+        return [download_entry(site.url(f"/linux/missing-{version}.tgz"), "0" * 64, **here)]
+
     return [
         release_entry("7.0.2", unserved("7.0.2")),
         release_entry("6.0.6-rc0", unserved("6.0.6-rc0"), production=False),

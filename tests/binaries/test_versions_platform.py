@@ -6,8 +6,8 @@ import pytest
 
 from shardsmith.binaries.manifest import Manifest, NoArchive
 from shardsmith.binaries.platform import TARGET_ENV, detect_platform, parse_os_release
-from shardsmith.releases import Version, VersionRequest
 from shardsmith.errors import ShardsmithError
+from shardsmith.releases import Version, VersionRequest
 from shardsmith.topology import SpecError, parse_topology
 
 # os-release files as these distributions ship them (os-release(5); the fields that matter kept verbatim).

@@ -9,9 +9,8 @@ import sys
 
 from pymongo import MongoClient
 
+from shardsmith.tiers import checkpoint, run_tier, targets
 from shardsmith.topology import load_topology
-from shardsmith.tiers import run_tier
-from shardsmith.tiers import checkpoint, targets
 from tests.crash.tiers_data import NOW
 
 

@@ -14,8 +14,8 @@ import pytest
 from pymongo import WriteConcern
 from pymongo.errors import OperationFailure
 
-from shardsmith.errors import ShardsmithError
 from shardsmith.clients import direct_client
+from shardsmith.errors import ShardsmithError
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker

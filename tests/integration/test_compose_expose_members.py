@@ -14,9 +14,9 @@ from pymongo import MongoClient, WriteConcern
 from pymongo.errors import ServerSelectionTimeoutError
 
 from shardsmith.commands.hosts import print_member_access
-from tests.cli_run import run
 from shardsmith.hosts_file import HOSTS_FILE, cluster_block, read_block
 from shardsmith.wait import Deadline, poll
+from tests.cli_run import run
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker

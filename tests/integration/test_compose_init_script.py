@@ -16,11 +16,11 @@ from mockupdb import OpMsgReply
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from shardsmith.endpoints import Endpoint
 from shardsmith.binaries import resolve_binaries
-from shardsmith.credentials import ensure_keyfile
-from shardsmith.render.init_script import render_init_script
 from shardsmith.clients import direct_client
+from shardsmith.credentials import ensure_keyfile
+from shardsmith.endpoints import Endpoint
+from shardsmith.render.init_script import render_init_script
 from shardsmith.topology import parse_topology
 from shardsmith.wait import Deadline, poll
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary, requires_real_mongos

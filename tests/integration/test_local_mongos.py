@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.mongos_double import real_mongos_binary, requires_real_mongos
 
 MINIMAL = """

@@ -10,7 +10,6 @@ or fail.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +19,9 @@ from pymongo import MongoClient
 
 from shardsmith.rolling.naming import to_utc
 from shardsmith.workload import generate_messages
+from tests.cli_run import run
 from tests.conftest import free_port_block
 from tests.containers import foreign_replset
-from tests.cli_run import run
 from tests.plugin import tools
 
 pytestmark = pytest.mark.docker

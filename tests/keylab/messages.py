@@ -18,7 +18,7 @@ def messages(count: int, seed: int = 7, sessions: int = 400):
     rng = random.Random(seed)
     session_ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(sessions)]
     moment = START
-    for i in range(count):
+    for _ in range(count):
         moment += datetime.timedelta(seconds=rng.randint(1, 90))
         yield {"sessionId": rng.choice(session_ids), "timestamp": moment,
                "uuid": str(uuid.UUID(int=rng.getrandbits(128))), "user_id": f"user{rng.randrange(40)}",

@@ -77,7 +77,6 @@ def local_image(version: str | None = None) -> str:
 
     from shardsmith.binaries import find_binary
     from shardsmith.image import build_local_image, local_tag
-
     from tests.conftest import TEST_MONGODB_VERSION
 
     version = version or TEST_MONGODB_VERSION

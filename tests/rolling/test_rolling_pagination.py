@@ -4,7 +4,8 @@ import itertools
 from datetime import datetime, timedelta
 
 from bson import ObjectId
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shardsmith.rolling import RollingCollections
 from shardsmith.topology.model import IndexSpec

@@ -74,6 +74,11 @@ def present(cluster: Cluster, wanted: list[int]) -> set[int]:
         return {doc["_id"] for doc in local.find({"_id": {"$in": wanted}}, {"_id": 1})}
 
 
+def assert_none_lost(cluster: Cluster, writer: Writer) -> None:
+    lost = set(writer.acknowledged) - present(cluster, writer.acknowledged)
+    assert not lost, f"{len(lost)} of {len(writer.acknowledged)} acknowledged writes lost ({min(lost)}..{max(lost)})"
+
+
 def wait_writes(writer: Writer, more: int) -> None:
     target, deadline = len(writer.acknowledged) + more, time.monotonic() + CHAOS_SECONDS
     while len(writer.acknowledged) < target and time.monotonic() < deadline:
@@ -96,9 +101,7 @@ def test_majority_writes_survive_two_sigkilled_primaries(three, tmp_path):
         writer.stop()
     assert time.monotonic() - started < 4 * CHAOS_SECONDS
     assert len(writer.acknowledged) > 400
-    lost = set(writer.acknowledged) - present(cluster, writer.acknowledged)
-    assert not lost, (f"{len(lost)} acknowledged writes lost, {min(lost)}..{max(lost)} of {len(writer.acknowledged)};"
-                      f" stop said: {stopped.stderr}")
+    assert_none_lost(cluster, writer)
 
 
 def test_a_clean_stop_of_a_primary_loses_no_acknowledged_w1_write(three, tmp_path):

@@ -11,8 +11,8 @@ import json
 from bson import json_util
 from bson.int64 import Int64
 
-from tests.dataplan import scenarios
 from tests.cli_run import run
+from tests.dataplan import scenarios
 from tests.dataplan.played_router import played_router
 from tests.routerplay.rules import hashed_split_points
 

@@ -7,8 +7,14 @@ from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
-from shardsmith.dataplan.layout import (INT64_MAX, hashed_boundaries, hashed_split_points, key_document, owners,
-                                       shares_held)
+from shardsmith.dataplan.layout import (
+    INT64_MAX,
+    hashed_boundaries,
+    hashed_split_points,
+    key_document,
+    owners,
+    shares_held,
+)
 from shardsmith.dataplan.versions import behaviour_for, parse_version
 from shardsmith.errors import ShardsmithError
 from tests.routerplay import rules

@@ -207,8 +207,8 @@ def test_cli_write_and_remove_without_permission_say_to_use_sudo_or_edit_by_hand
 
 
 def test_up_and_status_lines_only_for_compose_clusters_and_the_warning_names_the_fix(tmp_path, capsys):
-    from shardsmith.commands.hosts import print_member_access
     from shardsmith.cluster import Cluster
+    from shardsmith.commands.hosts import print_member_access
 
     topology = spec("gamma", "zz9-plural")
     print_member_access(Cluster(topology, state_root=tmp_path, backend="local"))  # local processes: 127.0.0.1 hosts

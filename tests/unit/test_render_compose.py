@@ -91,7 +91,7 @@ def test_committed_file_is_valid_compose_with_safe_keyfile_and_health(spec, comp
 
     inits = {name: s for name, s in services.items() if name.startswith("init")}
     assert {f"init-{rs.name}" for rs in topology.replica_sets} <= set(inits)
-    for name, init in inits.items():
+    for init in inits.values():
         # the password comes from the environment at `up` time; config shows the value we passed
         assert init["environment"]["SHARDSMITH_ROOT_PASSWORD"] == PASSWORD
     # ...and no rendered file carries it

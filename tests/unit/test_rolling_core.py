@@ -12,7 +12,15 @@ import pytest
 from bson import ObjectId
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.rolling.core import Aggregate, Command, Ensure, Insert, ListCollections, ListNames, RollingCore, Together
+from shardsmith.rolling.core import (
+    Aggregate,
+    Command,
+    Ensure,
+    ListCollections,
+    ListNames,
+    RollingCore,
+    Together,
+)
 from shardsmith.servercodes import ServerCode
 from shardsmith.topology.model import IndexSpec
 
@@ -24,7 +32,10 @@ class FakeDatabase:
     name = "app"
 
 
-def core(indexes=(IndexSpec(keys=(("sessionId", 1),)),)) -> RollingCore:
+SESSION_INDEX = (IndexSpec(keys=(("sessionId", 1),)),)
+
+
+def core(indexes=SESSION_INDEX) -> RollingCore:
     return RollingCore(FakeDatabase(), "messages", indexes=indexes)
 
 

@@ -3,11 +3,11 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.rolling.naming import (collection_for, month_bounds, months_overlapping, parse_collection_name,
-                                       to_utc)
+from shardsmith.rolling.naming import collection_for, month_bounds, months_overlapping, parse_collection_name, to_utc
 
 UTC = timezone.utc
 instants = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2199, 12, 31), timezones=st.just(UTC))

@@ -5,8 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from shardsmith.errors import ShardsmithError
-from shardsmith.rolling.queries import (aggregate_pipeline, check_page, match_filter, months_in_range, sort_keys,
-                                        union)
+from shardsmith.rolling.queries import aggregate_pipeline, check_page, match_filter, months_in_range, sort_keys, union
 
 UTC = timezone.utc
 

@@ -2,7 +2,7 @@
 
 import itertools
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import timezone
 
 import pytest
 
