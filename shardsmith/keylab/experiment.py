@@ -13,6 +13,7 @@ server's figures beside ours. The copies are dropped at the end unless kept.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
@@ -37,7 +38,7 @@ def copy_names(source, keys) -> list[str]:
     return [f"{source.name}_key{i}" for i in range(len(keys))]
 
 
-def run_experiment(client, source, keys: list[CandidateKey], *, queries: list[QueryShape] = (), limit: int = 0,
+def run_experiment(client, source, keys: list[CandidateKey], *, queries: Sequence[QueryShape] = (), limit: int = 0,
                    keep: bool = False, lab_database: str = LAB_DATABASE, progress=QUIET) -> dict:
     features = router_features(client)
     shards = [s["_id"] for s in client.admin.command("listShards")["shards"]]
