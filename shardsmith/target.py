@@ -20,7 +20,7 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, NotPrimaryErro
 from pymongo.uri_parser import parse_uri
 
 from .errors import ShardsmithError
-from .servercodes import ServerCode
+from .servercodes import ServerCode, server_says
 
 DEFAULT_TIMEOUT_MS = 5000
 THE_SPEC_CLUSTER = "the cluster the topology describes"
@@ -145,7 +145,7 @@ def _parsed_options(uri: str) -> dict[str, Any]:
 
 
 def _errmsg(exc: OperationFailure) -> str:
-    return str((exc.details or {}).get("errmsg") or exc).splitlines()[0]
+    return server_says(exc).splitlines()[0]
 
 
 def _first_line(exc: PyMongoError) -> str:

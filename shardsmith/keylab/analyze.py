@@ -19,6 +19,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from ..servercodes import server_says
 from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import per_shard, placement, skew
@@ -95,7 +96,7 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
             results.append(result)
     except OperationFailure as exc:
         raise ShardsmithError(f"the server refused the analysis of {collection.full_name}: "
-                              f"{(exc.details or {}).get('errmsg', exc)}",
+                              f"{server_says(exc)}",
                               hint="the user needs read access; $toHashedIndexKey needs MongoDB 4.4 or newer") from None
     return LabReport(collection.full_name, shards, documents, sample, recent_share, results)
 

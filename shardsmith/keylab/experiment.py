@@ -21,6 +21,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from ..servercodes import server_says
 from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import skew
@@ -60,7 +61,7 @@ def run_experiment(client, source, keys: list[CandidateKey], *, queries: Sequenc
             with progress.phase(f"{key.label}: measure"):
                 results.append(_measure(client, copy, key, features, shards, queries, docs, loaded, seconds, source))
     except OperationFailure as exc:
-        raise ShardsmithError(f"the router refused the experiment: {exc.details.get('errmsg', exc) if exc.details else exc}",
+        raise ShardsmithError(f"the router refused the experiment: {server_says(exc)}",
                               hint="the user needs clusterManager and readWrite on the lab database") from None
     finally:
         if not keep:
