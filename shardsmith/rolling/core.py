@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.write_concern import WriteConcern
 
-from ..servercodes import ServerCode
 from ..dataplan.indexes import wanted_document
 from ..errors import ShardsmithError
+from ..servercodes import ServerCode
+from ..topology.model import Topology
 from . import queries
 from .naming import name_pattern
 from .routing import WriteSummary, route_batch
-from ..topology.model import Topology
 
 MAJORITY = WriteConcern("majority")
 

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .core import Aggregate, Answer, Command, Ensure, Insert, ListCollections, ListNames, RollingCore, Together
 
-
 MONTHS_IN_FLIGHT = 4  # a batch's months are inserted concurrently, this many at a time
 
 

@@ -10,18 +10,18 @@ from pymongo.write_concern import WriteConcern
 from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..rolling import RollingCollections
+from ..topology.model import Topology
 from .checkpoint import Checkpoint, Lease
 from .moves import MoveResult, OldestBatchMove, WarmDayMove
 from .shape import WarmShape, day_of
 from .targets import CollectionTarget, RollingTarget, TimeseriesTarget
-from ..topology.model import Topology
 
 MAJORITY = WriteConcern("majority")
 
 
 def collection_info(db: Database, name: str) -> dict | None:
     found = list(db.list_collections(filter={"name": name}))
-    return found[0] if found else None
+    return dict(found[0]) if found else None
 
 
 def warm_shape(db: Database, name: str, info: dict) -> WarmShape:
