@@ -18,11 +18,11 @@ from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
+from ..servercodes import ServerCode
 from .snapshot import describe, token_time
 
-# src/mongo/base/error_codes.yml: the resume point left the oplog (286), or the
-# cursor's position was overwritten while it was open (136).
-HISTORY_LOST = {286: "ChangeStreamHistoryLost", 136: "CappedPositionLost"}
+# The resume point left the oplog, or the open cursor's position was overwritten.
+HISTORY_LOST = {ServerCode.ChangeStreamHistoryLost, ServerCode.CappedPositionLost}
 DOCUMENT_EVENTS = ("insert", "update", "replace", "delete")
 AWAIT_MS = 300
 
@@ -61,7 +61,7 @@ def change_of(event: dict) -> Change:
 def history_lost(exc: OperationFailure, token: dict) -> ShardsmithError:
     return ShardsmithError(
         f"the change stream cannot resume at {describe(token_time(token))}: that point is no longer in the oplog "
-        f"({HISTORY_LOST[exc.code]}, code {exc.code}); writes made to the source since then cannot be replayed",
+        f"({ServerCode(exc.code).name}, code {exc.code}); writes made to the source since then cannot be replayed",
         hint="every document may have changed since then, so the affected range is the whole collection: start over "
              "with --restart (drops this migration's target and copies again), and make the oplog hold the "
              "copy's duration plus the time between runs (replSetResizeOplog, or follow continuously)")

@@ -29,11 +29,11 @@ from pymongo.write_concern import WriteConcern
 
 from ..errors import ShardsmithError
 from ..progress import Progress
+from ..servercodes import ServerCode
 from .follow import Follower
 from .verify import VerifyReport, current_time, verify_target
 
 MAJORITY = WriteConcern("majority")
-NAMESPACE_EXISTS = 48
 ATTEMPTS = 20
 FENCE = {"validator": {"$expr": False}, "validationLevel": "strict", "validationAction": "error"}
 VALIDATION_DEFAULTS = {"validator": {}, "validationLevel": "strict", "validationAction": "error"}
@@ -156,7 +156,7 @@ class Cutover:
                                  "writeConcern": MAJORITY.document})
                 return
             except OperationFailure as exc:
-                if exc.code != NAMESPACE_EXISTS:
+                if exc.code != ServerCode.NamespaceExists:
                     raise
         raise ShardsmithError(f"the application keeps creating {self.plan.namespace} again after its rename; "
                               "the cut-over stopped before the view", hint="stop the application's writes, then run "

@@ -38,7 +38,7 @@ class FollowResult:
     batches: int = 0
     lag_seconds: float | None = None
     position: Timestamp | None = None  # cluster time the target now reflects
-    stopped: str = ""  # caught-up | until | stop | interrupted | renamed
+    stopped: str = ""  # caught-up | until | stop | renamed | interrupted (Ctrl-C, in the follow phase)
 
     @property
     def caught_up(self) -> bool:
@@ -68,12 +68,15 @@ class Follower:
         self.applier = target.applier(reads_from if reads_from is not None else source, state)
         self._stream = None
         self._saved = 0.0
+        self.result = FollowResult()
 
     def run(self, *, until_caught_up: bool = False, max_lag: float = 1.0, until: Timestamp | None = None,
             stop: threading.Event | None = None, expect_rename: bool = False) -> FollowResult:
         """Follow until caught up (lag under `max_lag`), until cluster time `until`, until `stop` is set,
-        or (expect_rename) until the source's own rename; Ctrl-C stops it too (all applied work is kept)."""
-        result, noted = FollowResult(position=token_time(self.token)), time.monotonic()
+        or (expect_rename) until the source's own rename. A Ctrl-C propagates (every applied batch is kept);
+        `self.result` then tells how far it got."""
+        result = self.result = FollowResult(position=token_time(self.token))
+        noted = time.monotonic()
         try:
             while not result.stopped:
                 batch = self._next(until)
@@ -95,8 +98,6 @@ class Follower:
                     noted = time.monotonic()
                     self.progress.note(f"  following {self.state.plan.namespace}: {result.events:,} events, "
                                        f"lag {result.lag_seconds or 0:.1f} s")
-        except KeyboardInterrupt:
-            result.stopped = "interrupted"
         finally:
             self.close()
         self._save()

@@ -119,10 +119,16 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
 
 def follow(client: MongoClient, plan: MigrationPlan, *, until_caught_up: bool = False, max_lag: float = 1.0,
            stop: threading.Event | None = None, progress: Progress = QUIET) -> FollowResult:
-    """Apply the source's changes since the checkpoint: until caught up, until `stop`, or until Ctrl-C."""
+    """Apply the source's changes since the checkpoint: until caught up, until `stop`, or until Ctrl-C
+    (then the result says "interrupted")."""
     m = Migration(client, plan)
     with m.state.lease():
-        return m.follower(progress).run(until_caught_up=until_caught_up, max_lag=max_lag, stop=stop)
+        follower = m.follower(progress)
+        try:
+            return follower.run(until_caught_up=until_caught_up, max_lag=max_lag, stop=stop)
+        except KeyboardInterrupt:  # the foreground follow's normal end: every applied batch is checkpointed
+            follower.result.stopped = "interrupted"
+            return follower.result
 
 
 def verify(client: MongoClient, plan: MigrationPlan, *, queries=None, progress: Progress = QUIET) -> VerifyReport:

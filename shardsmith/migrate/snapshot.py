@@ -15,9 +15,9 @@ from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
+from ..servercodes import ServerCode
 
-SNAPSHOT_TOO_OLD = 239  # src/mongo/base/error_codes.yml
-SNAPSHOT_UNAVAILABLE = 246
+SNAPSHOT_GONE = {ServerCode.SnapshotTooOld, ServerCode.SnapshotUnavailable}
 
 
 class SnapshotGone(ShardsmithError):
@@ -39,7 +39,7 @@ class SnapshotCursor:
             reply = self._command({**command, "readConcern": concern})
         except OperationFailure as exc:
             self._session.end_session()
-            if exc.code in (SNAPSHOT_TOO_OLD, SNAPSHOT_UNAVAILABLE) and at is not None:
+            if exc.code in SNAPSHOT_GONE and at is not None:
                 raise SnapshotGone(f"{collection.full_name} cannot be read as of {describe(at)} any more: "
                                       f"{exc.details.get('codeName') if exc.details else exc}",
                                       hint="the server keeps snapshot history for minSnapshotHistoryWindowInSeconds "

@@ -21,7 +21,7 @@ from .values import value_key
 
 MAJORITY = WriteConcern("majority")
 # Secondary indexes a 6.0 time-series collection refuses ("Time Series Collection Limitations",
-# Time Series Secondary Indexes; the server answers InvalidOptions, 72).
+# Time Series Secondary Indexes; the server answers ServerCode.InvalidOptions).
 REFUSED_OPTIONS = ("unique", "sparse")
 
 

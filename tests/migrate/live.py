@@ -11,11 +11,12 @@ from datetime import timedelta
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
+from shardsmith.servercodes import ServerCode
 from shardsmith.workload.generator import generate_messages
 
 from .data import MONTHS, START
 
-REFUSED = {121, 166}  # DocumentValidationFailure (the fence), CommandNotSupportedOnView (the view)
+REFUSED = {ServerCode.DocumentValidationFailure, ServerCode.CommandNotSupportedOnView}  # the fence, the view
 
 
 class LiveWriter(threading.Thread):
@@ -23,8 +24,12 @@ class LiveWriter(threading.Thread):
     existing ones, about `rate` operations a second, until stopped. Writes refused by the cut-over's fence
     or view are counted, not retried: the application is told, nothing is lost silently."""
 
-    def __init__(self, uri: str, database: str, collection: str, *, seed: int = 1, rate: int = 80):
+    KINDS = {"insert": 40, "update": 25, "move": 8, "session": 7, "replace": 5, "delete": 15}
+
+    def __init__(self, uri: str, database: str, collection: str, *, seed: int = 1, rate: int = 80,
+                 kinds: dict | None = None):
         super().__init__(daemon=True)
+        self.kinds = kinds or self.KINDS
         self.client = MongoClient(uri)
         self.collection = self.client[database][collection]
         self.rng, self.rate = random.Random(seed), rate
@@ -56,8 +61,7 @@ class LiveWriter(threading.Thread):
             self.failure = exc
 
     def _one(self) -> None:
-        kind = self.rng.choices(["insert", "update", "move", "session", "replace", "delete"],
-                                weights=[40, 25, 8, 7, 5, 15])[0]
+        kind = self.rng.choices(list(self.kinds), weights=list(self.kinds.values()))[0]
         target = {"_id": self.rng.choice(self.ids)}
         try:
             if kind == "insert":
