@@ -61,7 +61,7 @@ def change_of(event: dict) -> Change:
 def history_lost(exc: OperationFailure, token: dict) -> ShardsmithError:
     return ShardsmithError(
         f"the change stream cannot resume at {describe(token_time(token))}: that point is no longer in the oplog "
-        f"({ServerCode(exc.code).name}, code {exc.code}); writes made to the source since then cannot be replayed",
+        f"({ServerCode(exc.code or 0).name}, code {exc.code}); writes made to the source since then cannot be replayed",
         hint="every document may have changed since then, so the affected range is the whole collection: start over "
              "with --restart (drops this migration's target and copies again), and make the oplog hold the "
              "copy's duration plus the time between runs (replSetResizeOplog, or follow continuously)")
@@ -87,7 +87,7 @@ def current_token(source: Collection) -> dict:
     """A token for 'now' on the source's stream: where a follow starting later begins."""
     with _watch(source, max_await_time_ms=1) as stream:
         stream.try_next()
-        return stream.resume_token
+        return dict(stream.resume_token or {})
 
 
 @dataclass
@@ -111,7 +111,7 @@ def read_batch(stream: ChangeStream, token: dict, *, limit: int = 1000,
                 raise history_lost(exc, token) from None
             raise
         if event is None:
-            high = stream.resume_token or token
+            high = dict(stream.resume_token or token)
             if until is not None and token_time(high) < until:
                 continue  # the stream has not yet scanned up to `until`
             return Batch(changes, high, True)

@@ -73,7 +73,7 @@ def _document_problems(db: Database, plan: MigrationPlan, insert_only: bool) -> 
     group = {"_id": None, "no_time": {"$sum": {"$cond": [{"$eq": [{"$type": time}, "date"]}, 0, 1]}}}
     if meta:
         group["no_meta"] = {"$sum": {"$cond": [{"$in": [{"$type": meta}, ["missing", "null"]]}, 1, 0]}}
-    counted = next(db[plan.source].aggregate([{"$group": group}]), {})
+    counted: dict = next(db[plan.source].aggregate([{"$group": group}]), {})
     problems = []
     if counted.get("no_time"):
         bad = {plan.time_field: {"$not": {"$type": "date"}}}

@@ -69,7 +69,7 @@ def switch_text(db: Database, plan, target, rename: bool) -> str:
 
 def collection_options(db: Database, name: str) -> dict | None:
     found = list(db.list_collections(filter={"name": name}))
-    return found[0] if found else None
+    return dict(found[0]) if found else None
 
 
 class Cutover:
@@ -91,7 +91,7 @@ class Cutover:
         result = CutoverResult("rename" if rename else "no-rename", switch_text(self.db, self.plan, self.target, rename))
         if not resuming:
             result.verified = self._verify(queries)
-            previous = collection_options(self.db, self.plan.source)["options"]
+            previous = (collection_options(self.db, self.plan.source) or {}).get("options", {})
             self.state.update(phase="cutover", cutover={
                 "mode": result.mode, "switch": result.switch, "step": "fencing",
                 "previous": {k: previous[k] for k in VALIDATION_DEFAULTS if k in previous}})
@@ -126,12 +126,13 @@ class Cutover:
     def _rename(self, result: CutoverResult) -> None:
         """Source -> dated name, the view under the source's name at once (the window in which an application
         insert could create a new collection there is one round trip), then the last deletes drained."""
-        if collection_options(self.db, result.dated) is None:
+        dated = str(result.dated)  # recorded with the step "renaming"
+        if collection_options(self.db, dated) is None:
             self.db.client.admin.command({"renameCollection": self.plan.namespace,
-                                          "to": f"{self.db.name}.{result.dated}", "writeConcern": MAJORITY.document})
+                                          "to": f"{self.db.name}.{dated}", "writeConcern": MAJORITY.document})
         self._step("viewing")
-        self._claim_name(result.dated)
-        kept = self.db.get_collection(result.dated, codec_options=self.source.codec_options)
+        self._claim_name(dated)
+        kept = self.db.get_collection(dated, codec_options=self.source.codec_options)
         drain = Follower(self.source, self.target, self.state, reads_from=kept)
         result.drained += drain.run(expect_rename=True).events
         result.late = self._move_late_writes()

@@ -94,16 +94,16 @@ def differences(source_documents, target_documents, limit: int = 10) -> Differen
             note(found.doubled, theirs["_id"])
             theirs = next(target_iter, None)
             continue
-        order = -1 if theirs is None else 1 if mine is None else _compare(mine["_id"], theirs["_id"])
-        if order < 0:
+        if theirs is None or (mine is not None and _compare(mine["_id"], theirs["_id"]) < 0):
+            assert mine is not None  # the loop runs while either side has a document
             note(found.missing, mine["_id"])
             mine = next(source_iter, None)
             continue
-        if order == 0 and mine != theirs:
-            note(found.changed, mine["_id"])
-        if order == 0:
+        if mine is not None and mine["_id"] == theirs["_id"]:
+            if mine != theirs:
+                note(found.changed, mine["_id"])
             mine = next(source_iter, None)
-        elif order > 0:
+        else:
             note(found.extra, theirs["_id"])
         previous, theirs = theirs["_id"], next(target_iter, None)
     return found

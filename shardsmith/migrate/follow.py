@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from bson.timestamp import Timestamp
+from pymongo.change_stream import ChangeStream
 from pymongo.collection import Collection
 
 from ..errors import ShardsmithError
@@ -66,7 +67,7 @@ class Follower:
         self.uncertain_until = document.get("uncertain_until")  # left by a run that may have died mid-batch
         self.coverage = Coverage([(b["hi"], b["at"]) for b in state.batches()])
         self.applier = target.applier(reads_from if reads_from is not None else source, state)
-        self._stream = None
+        self._stream: ChangeStream | None = None
         self._saved = 0.0
         self.result = FollowResult()
 
@@ -113,9 +114,8 @@ class Follower:
             self._stream = None
 
     def _next(self, until) -> Batch:
-        if self._stream is None:
-            self._stream = open_changes(self.source, self.token)
-        batch = read_batch(self._stream, self.token, limit=self.batch_limit, until=until)
+        stream = self._stream = self._stream or open_changes(self.source, self.token)
+        batch = read_batch(stream, self.token, limit=self.batch_limit, until=until)
         if batch.passed or batch.ended:
             self.close()  # it read one event past the batch: reopen at the checkpoint next time
         return batch

@@ -75,7 +75,8 @@ class RollingTarget:
         """Month collections holding documents timed outside their month."""
         wrong = []
         for name in self.rolling.months():
-            start, end = month_bounds(*parse_collection_name(self.plan.target, name))
+            year, month = parse_collection_name(self.plan.target, name) or (0, 0)  # months() lists only months
+            start, end = month_bounds(year, month)
             outside = {"$or": [{self.plan.time_field: {"$lt": start}}, {self.plan.time_field: {"$gte": end}}]}
             if self.db[name].find_one(outside, {"_id": 1}) is not None:
                 wrong.append(name)

@@ -8,6 +8,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from bson.timestamp import Timestamp
 from pymongo import MongoClient
 from pymongo.write_concern import WriteConcern
 
@@ -16,7 +17,8 @@ from ..progress import QUIET, Progress
 from .backfill import Backfill, BackfillResult
 from .changes import current_token
 from .checks import check_source, server_kind
-from .cutover import Cutover, CutoverResult, RollbackResult, rollback as undo
+from .cutover import Cutover, CutoverResult, RollbackResult
+from .cutover import rollback as undo
 from .follow import Follower, FollowResult
 from .plan import MigrationPlan
 from .querymix import load_queries
@@ -33,7 +35,7 @@ MAJORITY = WriteConcern("majority")
 class StartResult:
     plan: MigrationPlan
     server: str = ""
-    started_at: object = None  # the cluster time of the recorded token
+    started_at: Timestamp | None = None  # the cluster time of the recorded token
     backfill: BackfillResult = field(default_factory=BackfillResult)
     resumed: bool = False
     warnings: list = field(default_factory=list)
@@ -49,7 +51,7 @@ class StatusResult:
     phase: str
     copied: int
     batches: int
-    position: object
+    position: Timestamp | None
     counts: dict
 
     def as_dict(self) -> dict:
@@ -79,6 +81,7 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
     m = Migration(client, plan)
     existing = m.state.load()
     result = StartResult(plan, server=server_kind(client))
+    pre_images_before = None  # the source's setting before the first start: what cut-over and rollback restore
     if restart:
         if existing is None:
             raise ShardsmithError("nothing to restart: this migration was never started")
@@ -88,9 +91,9 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
         with m.state.lease(), progress.phase(f"dropped {plan.target_label} and the migration's records"):
             m.target.drop()
             m.state.erase()
-        existing = None
+        existing, pre_images_before = None, existing.get("pre_images_before")
     if existing is not None and not resume:
-        m.state.create()  # raises: it exists, with the hint to resume
+        raise m.state.already_started(existing)
     if existing is None:
         facts = check_source(client, plan, m.target, insert_only=insert_only)
         result.warnings = facts.warnings
@@ -99,7 +102,8 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
     result.resumed = existing is not None
     with m.state.lease():
         if existing is None:
-            m.state.create(pre_images_before=facts.pre_images, insert_only=insert_only)
+            m.state.create(pre_images_before=facts.pre_images if pre_images_before is None else pre_images_before,
+                           insert_only=insert_only)
         document = m.state.require()
         if document["phase"] == "starting":
             with progress.phase(f"created {plan.target_label}; recorded the change-stream position"):

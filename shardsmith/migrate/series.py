@@ -28,6 +28,7 @@ SERIES_PER_READ = 500
 
 class SeriesCopies:
     def __init__(self, source: Collection, target: Collection, meta_field: str | None, state: MigrationState):
+        """`meta_field` None: no series to re-copy (series_of refuses every update and delete)."""
         self.source, self.target, self.meta_field, self.state = source, target, meta_field, state
         self.times = state.series_times()  # series key -> snapshot time of its last re-copy
         self.copied = 0
@@ -35,12 +36,13 @@ class SeriesCopies:
     def series_of(self, change, document: dict):
         """The metaField value an update or delete must re-copy; refuses when there is none."""
         if not self.meta_field or document.get(self.meta_field) is None:
-            where = f"no metaField" if not self.meta_field else f"no {self.meta_field!r} in the document"
+            where = "no metaField" if not self.meta_field else f"no {self.meta_field!r} in the document"
             raise ShardsmithError(
                 f"the {change.kind} of _id {change.id!r} at {describe(change.at)} cannot be applied to the "
                 f"time-series target ({where}): MongoDB 6.0 deletes time-series measurements only by metaField "
                 "value and updates only the metaField, so the migration re-copies the document's series, "
-                "and this document has none; nothing after the previous event was applied",
+                "and this document has none; this batch of changes was not applied (the migration stays at its "
+                "last checkpoint)",
                 hint="migrate with a meta_field every document carries (e.g. sessionId), or --to rolling; "
                      "or stop updating and deleting until the cut-over and start over with --restart")
         return document[self.meta_field]
@@ -55,7 +57,7 @@ class SeriesCopies:
         than the server's snapshot history (still exact: later events are skipped up to that time).
         Series go SERIES_PER_READ at a time: one snapshot read, one delete, streamed inserts."""
         for chunk in batched(values, SERIES_PER_READ):
-            selector = {self.meta_field: {"$in": chunk}}
+            selector = {str(self.meta_field): {"$in": chunk}}
             try:
                 cursor = snapshot_find(self.source, selector, at=at)
             except SnapshotGone:

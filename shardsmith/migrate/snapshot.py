@@ -10,6 +10,8 @@ The server keeps history for such reads for minSnapshotHistoryWindowInSeconds
 
 from __future__ import annotations
 
+from typing import Any
+
 from bson.timestamp import Timestamp
 from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
@@ -74,7 +76,7 @@ class SnapshotCursor:
 
 def snapshot_find(collection: Collection, filter: dict, *, limit: int = 0, sort=None, hint=None, min=None,
                   projection=None, at: Timestamp | None = None) -> SnapshotCursor:
-    command = {"find": collection.name, "filter": filter}
+    command: dict[str, Any] = {"find": collection.name, "filter": filter}
     for name, value in (("sort", sort), ("hint", hint), ("min", min), ("projection", projection)):
         if value is not None:
             command[name] = value

@@ -49,9 +49,12 @@ class MigrationState:
             self.collection.insert_one({"_id": self.key, "plan": self.plan.as_dict(), "phase": "starting",
                                         "created": datetime.now(timezone.utc), **fields})
         except DuplicateKeyError:
-            raise ShardsmithError(f"a migration {self.plan.namespace} -> {self.plan.target_label} already exists "
-                                  f"(phase {self.load()['phase']})",
-                                  hint="continue it with --resume, or start over with --restart") from None
+            raise self.already_started(self.require()) from None
+
+    def already_started(self, document: dict) -> ShardsmithError:
+        return ShardsmithError(f"a migration {self.plan.namespace} -> {self.plan.target_label} already exists "
+                               f"(phase {document['phase']})",
+                               hint="continue it with --resume, or start over with --restart")
 
     def update(self, **fields) -> None:
         self.collection.update_one({"_id": self.key}, {"$set": {**fields, "updated": datetime.now(timezone.utc)}})

@@ -61,7 +61,7 @@ class TimeseriesTarget:
         """Create the collection (unless it exists, empty) and its indexes; a refused index drops what we created."""
         created = False
         if not list(self.db.list_collection_names(filter={"name": self.name})):
-            command = {"create": self.name, "timeseries": self.plan.timeseries_options()}
+            command: dict = {"create": self.name, "timeseries": self.plan.timeseries_options()}
             if self.plan.expire_after is not None:
                 command["expireAfterSeconds"] = self.plan.expire_after
             self.db.command({**command, "writeConcern": MAJORITY.document})

@@ -20,6 +20,7 @@ def require_time(change, time_field: str) -> None:
     if change.after is not None and not isinstance(change.after.get(time_field), datetime):
         raise ShardsmithError(f"the {change.kind} of _id {change.id!r} at {describe(change.at)} leaves the document "
                               f"without a date in {time_field!r} ({change.after.get(time_field)!r}); the target "
-                              "cannot place it, and nothing after the previous event was applied",
+                              "cannot place it; this batch of changes was not applied (the migration stays at its "
+                              "last checkpoint)",
                               hint=f"fix that document in the source (give it a date in {time_field!r}), then run "
                                    "the follow phase again")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bson.timestamp import Timestamp
+
 from ..rolling.naming import month_bounds
 from .fingerprint import NO_DATE, Differences, Fingerprint, by_month, differences, fingerprint_pipeline
 from .follow import Follower, FollowResult
@@ -34,7 +36,7 @@ class MonthRow:
 
 @dataclass
 class VerifyReport:
-    at: object  # the cluster time compared
+    at: Timestamp  # the cluster time compared
     months: list = field(default_factory=list)
     queries: list = field(default_factory=list)  # of QueryOutcome
     misplaced: list = field(default_factory=list)  # rolling months holding other months' documents

@@ -2,8 +2,9 @@
 
 usage: python -m tests.migrate.runner URI SPEC SOURCE TO PHASE [MODE]
 PHASE: start (resumes what a killed start left) | follow (until caught up) | cutover
-MODE:  die-mid-copy  (SIGKILL after writing half of the third copy batch)
-       die-mid-apply (SIGKILL after applying half of the first follow batch of two events or more)
+MODE:  die-mid-copy    (SIGKILL after writing half of the third copy batch)
+       die-mid-apply   (SIGKILL after applying half of the first follow batch of two events or more)
+       die-before-view (SIGKILL in the cut-over after renaming the source, before the view takes its name)
 """
 
 import os
@@ -13,6 +14,7 @@ import sys
 from pymongo import MongoClient
 
 from shardsmith.migrate import cutover, follow, plan_from_topology, start
+from shardsmith.migrate.cutover import Cutover
 from shardsmith.migrate.rolling import RollingApplier, RollingTarget
 from shardsmith.migrate.timeseries import TimeseriesApplier, TimeseriesTarget
 from shardsmith.topology import load_topology
@@ -42,6 +44,8 @@ def main(uri, spec, source, to, phase, mode=""):
     elif mode == "die-mid-apply":
         die_halfway(TimeseriesApplier if to == "timeseries" else RollingApplier, "apply",
                     lambda n, items: len(items) > 1)
+    elif mode == "die-before-view":
+        Cutover._claim_name = lambda self, dated: os.kill(os.getpid(), signal.SIGKILL)
     client = MongoClient(uri)
     client.admin.command("ping")
     plan = plan_from_topology(load_topology(spec), source, to, target=TARGETS[to])

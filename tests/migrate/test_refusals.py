@@ -13,7 +13,6 @@ from bson.timestamp import Timestamp
 from shardsmith.errors import ShardsmithError
 from shardsmith.migrate import follow, plan_from_topology, start, verify
 from shardsmith.migrate.state import STATE_COLLECTION
-from shardsmith.topology import parse_topology
 
 from .data import TARGETS, fill_source, write_spec
 

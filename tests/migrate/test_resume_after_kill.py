@@ -57,9 +57,15 @@ def test_a_migration_killed_anywhere_resumes_and_ends_exact(db, replset, tmp_pat
 
 
 def assert_cut_over_exactly(db, to: str) -> None:
+    """The kept source, plus what the application inserted under the source's name between its rename and
+    the view (a kill there leaves that window open until the cut-over is run again; the cut-over moved
+    those collections aside and their documents into the target), is the target."""
     migration = db[STATE_COLLECTION].find_one({"_id": f"messages->{TARGETS[to]}"})
     assert migration["phase"] == "done"
-    assert_exactly_once(db[migration["cutover"]["dated"]].find(), target_documents(db, to))
+    source = list(db[migration["cutover"]["dated"]].find())
+    for late in migration["cutover"].get("late", []):
+        source += db[late].find()
+    assert_exactly_once(source, target_documents(db, to))
 
 
 @pytest.mark.parametrize("to", ["timeseries", "rolling"])
@@ -86,3 +92,22 @@ def child_killed(*args) -> bool:
     process = started(child("tests.migrate.runner", *args))
     process.communicate(timeout=120)
     return process.returncode == -signal.SIGKILL
+
+
+def test_inserts_made_while_a_killed_cutover_left_the_name_free_end_in_the_target(db, replset, tmp_path):
+    """Killed between renaming the source and the view: the application's next insert creates a new
+    collection under the source's name. The resumed cut-over moves it aside and its documents over."""
+    spec = tmp_path / "migrate.yaml"
+    write_spec(spec, db.name)
+    fill_source(db.messages, 500)
+    args = (replset.uri(), spec, f"{db.name}.messages", "timeseries")
+    run_to_end("tests.migrate.runner", *args, "start")
+    assert child_killed(*args, "cutover", "die-before-view")
+    late = {**db.messages_ts.find_one(), "_id": "late", "content": "written while the name was free"}
+    db.messages.insert_one(late)
+    run_to_end("tests.migrate.runner", *args, "cutover")
+    migration = db[STATE_COLLECTION].find_one({"_id": "messages->messages_ts"})
+    assert migration["cutover"]["late"] == [f"{migration['cutover']['dated']}_late_1"]
+    assert db.messages_ts.find_one({"_id": "late"}) == late
+    assert next(db.list_collections(filter={"name": "messages"}))["type"] == "view"
+    assert_cut_over_exactly(db, "timeseries")
