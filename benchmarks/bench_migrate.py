@@ -8,7 +8,9 @@ sessionId, or monthly rolling collections with a 3-index set), measures in its o
 - peer: the plain copy, find() streamed in batches of --batch and insert_many(ordered=False) into the
   same target, created the same way (time-series options and index set; months through the rolling API).
 The target, the migration's records and the source's pre-images option are reset before each (not timed).
-Peak RSS is the child's (wait4 ru_maxrss); runs interleave the two, the order alternating.
+Peak RSS is the child's: the kernel's (wait4 ru_maxrss, which includes the imports' own peak), and in
+brackets the largest resident set sampled every 20 ms while copying. Runs interleave the two, the order
+alternating.
 
 Live mode (--live): for each target, N messages, an application writing (inserts, updates, moves across
 months and sessions, replaces, deletes) throughout start, follow, verify and cut-over; then every document
@@ -32,12 +34,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.one_mongod import one_member_set  # noqa: E402
 from benchmarks.results import interleave, record, spread, table_header, table_row  # noqa: E402
 
 COPY_SECTION = "## Live migration: the copy phase, ours vs a plain find + insert_many"
 COPY_COLUMNS = ["target", "messages", "ours s", "plain copy s", "time ratio ours/plain (per run)", "ours docs/s",
-                "ours peak RSS MB", "plain copy peak RSS MB"]
+                "ours peak RSS MB (while copying)", "plain copy peak RSS MB (while copying)"]
 LIVE_SECTION = "## Live migration under writes: exactness at 200,000 messages"
 LIVE_COLUMNS = ["target", "messages", "writes during the migration", "start s", "follow s", "verify s", "cutover s",
                 "exactly once, equal content"]
@@ -98,17 +99,47 @@ def reset(uri: str, spec_path: str, to: str) -> None:
     db.client.close()
 
 
+class RssSampler:
+    """The process's largest resident set while the copy runs (sampled every 20 ms), apart from the
+    imports' own peak that the kernel's ru_maxrss also counts."""
+
+    def __init__(self):
+        import threading
+
+        import psutil
+
+        self.process, self.peak, self.done = psutil.Process(), 0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.done.set()
+        self.thread.join()
+
+
 def child(kind: str, uri: str, spec_path: str, to: str, batch: str) -> None:
-    """Runs in the measured process; prints how many documents it copied."""
+    """Runs in the measured process; prints how many documents it copied and its peak RSS while copying."""
     from pymongo import MongoClient
 
     client = MongoClient(uri)
     plan = plan_of(spec_path, to)
+    with RssSampler() as sampler:
+        copied = copy(kind, client, plan, to, int(batch))
+    print(copied, sampler.peak / 2**20)
+
+
+def copy(kind: str, client, plan, to: str, batch: int) -> int:
     if kind == "ours":
         from shardsmith.migrate import start
 
-        print(start(client, plan, batch_size=int(batch)).backfill.copied)
-        return
+        return start(client, plan, batch_size=batch).backfill.copied
     from shardsmith.archive.idempotent import batched
     from shardsmith.rolling import RollingCollections
 
@@ -120,10 +151,10 @@ def child(kind: str, uri: str, spec_path: str, to: str, batch: str) -> None:
     else:
         write = RollingCollections(db, plan.target, indexes=plan.indexes).insert_many
     copied = 0
-    for documents in batched(db.messages.find(batch_size=int(batch)), int(batch)):
+    for documents in batched(db.messages.find(batch_size=batch), batch):
         write(documents) if to == "rolling" else write(documents, ordered=False)
         copied += len(documents)
-    print(copied)
+    return copied
 
 
 def measured(kind: str, uri: str, spec_path: str, to: str, batch: int) -> dict:
@@ -131,11 +162,12 @@ def measured(kind: str, uri: str, spec_path: str, to: str, batch: int) -> dict:
     began = time.perf_counter()
     process = subprocess.Popen([sys.executable, __file__, "--child", kind, uri, spec_path, to, str(batch)],
                                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    output = process.stdout.read().decode().strip()
+    output = process.stdout.read().decode().split()
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{kind} copy to {to} failed ({os.waitstatus_to_exitcode(status)})")
-    return {"seconds": time.perf_counter() - began, "rss": usage.ru_maxrss / 1024, "copied": int(output)}
+    return {"seconds": time.perf_counter() - began, "copied": int(output[0]), "copying_rss": float(output[1]),
+            "rss": usage.ru_maxrss / 1024}
 
 
 def copy_mode(args, uri: str, spec_path: str) -> None:
@@ -146,12 +178,16 @@ def copy_mode(args, uri: str, spec_path: str) -> None:
         ours = trials.of("ours", "seconds")
         cells = [to, f"{args.messages:,}", spread(ours, "{:.1f}"), spread(trials.of("plain", "seconds"), "{:.1f}"),
                  spread(trials.ratios("ours", "plain", "seconds"), "{:.2f}"),
-                 spread([args.messages / s for s in ours], "{:,.0f}"), spread(trials.of("ours", "rss"), "{:.0f}"),
-                 spread(trials.of("plain", "rss"), "{:.0f}")]
+                 spread([args.messages / s for s in ours], "{:,.0f}"), _rss(trials, "ours"), _rss(trials, "plain")]
         print(dict(zip(COPY_COLUMNS, cells)), flush=True)
         if args.results:
             record(args.results, COPY_SECTION, table_header(COPY_COLUMNS), table_row(args.runs, cells,
                                                                                       trials.load_note()))
+
+
+def _rss(trials, name: str) -> str:
+    """The kernel's peak (imports included), and the sampled peak while copying."""
+    return f"{spread(trials.of(name, 'rss'), '{:.0f}')} ({spread(trials.of(name, 'copying_rss'), '{:.0f}')})"
 
 
 def live_mode(args, cluster, spec_path: str) -> None:
@@ -209,6 +245,8 @@ def main() -> None:
         child(*args.child)
         return
     args.messages = args.messages or (200_000 if args.live else 1_000_000)
+    from benchmarks.one_mongod import one_member_set
+
     with one_member_set("benchmigrate", body=DATA_PLAN) as cluster:
         spec_path = str(cluster.topology.source)
         if args.live:

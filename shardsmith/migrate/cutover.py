@@ -27,6 +27,7 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 from pymongo.write_concern import WriteConcern
 
+from ..archive.idempotent import batched
 from ..errors import ShardsmithError
 from ..progress import Progress
 from ..servercodes import ServerCode
@@ -35,6 +36,7 @@ from .verify import VerifyReport, current_time, verify_target
 
 MAJORITY = WriteConcern("majority")
 ATTEMPTS = 20
+LATE_BATCH = 1000
 FENCE = {"validator": {"$expr": False}, "validationLevel": "strict", "validationAction": "error"}
 VALIDATION_DEFAULTS = {"validator": {}, "validationLevel": "strict", "validationAction": "error"}
 
@@ -164,12 +166,12 @@ class Cutover:
                                                                            "the cut-over again (it resumes)")
 
     def _move_late_writes(self) -> dict:
-        """Documents inserted into the collections moved aside: into the target, once each."""
+        """Documents inserted into the collections moved aside: into the target, once each, in bounded batches."""
         moved, seen = 0, 0
         for aside in self.state.require()["cutover"].get("late", []):
-            documents = [d for d in self.db[aside].find() if isinstance(d.get(self.plan.time_field), datetime)]
             seen += self.db[aside].estimated_document_count()
-            if documents:
+            placeable = {self.plan.time_field: {"$type": "date"}}
+            for documents in batched(self.db[aside].find(placeable), LATE_BATCH):
                 times = [d[self.plan.time_field] for d in documents]
                 present = self.target.present([d["_id"] for d in documents], min(times), max(times))
                 fresh = [d for d in documents if d["_id"] not in present]

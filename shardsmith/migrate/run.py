@@ -91,7 +91,8 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
         with m.state.lease(), progress.phase(f"dropped {plan.target_label} and the migration's records"):
             m.target.drop()
             m.state.erase()
-        existing, pre_images_before = None, existing.get("pre_images_before")
+        pre_images_before = existing.get("pre_images_before")
+        existing = None
     if existing is not None and not resume:
         raise m.state.already_started(existing)
     if existing is None:

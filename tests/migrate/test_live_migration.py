@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 from pymongo.errors import OperationFailure
+from rich.console import Console
 
-from shardsmith.migrate import cutover, follow, plan_from_topology, rollback, start, verify
+from shardsmith.migrate import cutover, follow, plan_from_topology, rollback, start, status, verify
+from shardsmith.migrate.report import print_result
 
 from .data import TARGETS, fill_source, target_documents
 from .live import LiveWriter, assert_exactly_once
@@ -66,11 +68,23 @@ def test_rollback_gives_the_source_its_name_back(db, replset, topology):
     fill_source(db.messages, 2000)
     plan = plan_from_topology(topology, f"{db.name}.messages", "rolling")
     client = replset.client()
-    start(client, plan)
+    shown = Console(record=True, width=200)
+    print_result(start(client, plan), shown)
     done = cutover(client, plan, rename=True)
+    print_result(done, shown)
+    print_result(status(client, plan), shown)
     assert next(db.list_collections(filter={"name": "messages"}))["type"] == "view"
 
     undone = rollback(client, plan)
+    print_result(undone, shown)
+    text = shown.export_text()
+    for line in (f"{db.name}.messages -> {db.name}.monthly_YYYY_MM (monthly) on the replica set rs0",
+                 "copied 2,000 documents in 3 batches", f"the source is kept as {done.dated}",
+                 f"{db.name}.messages is a read-only view of the target", "switch: write and read through "
+                 f"RollingCollections(client['{db.name}'], 'monthly', ...)", "phase done",
+                 f"renamed {done.dated} back to messages", "source 2,000 documents, target 2,000 (kept)"):
+        assert line in text, text
+    assert status(client, plan).phase == "rolled_back"
     info = next(db.list_collections(filter={"name": "messages"}))
     assert info["type"] == "collection" and done.dated not in db.list_collection_names()
     assert "validator" not in info["options"] or info["options"]["validator"] == {}

@@ -9,9 +9,11 @@ from datetime import datetime
 
 import pytest
 from bson.timestamp import Timestamp
+from rich.console import Console
 
 from shardsmith.errors import ShardsmithError
 from shardsmith.migrate import follow, plan_from_topology, start, verify
+from shardsmith.migrate.report import print_result
 from shardsmith.migrate.state import STATE_COLLECTION
 
 from .data import TARGETS, fill_source, write_spec
@@ -102,6 +104,11 @@ def test_verify_names_the_months_and_ids_that_differ(db, replset, topology):
     assert rows["2024-01"].target.documents == rows["2024-01"].source.documents - 1
     assert report.misplaced == ["monthly_2024_02"]
     assert all(q.same for q in report.queries if q.name != "per-model daily aggregation")
+    shown = Console(record=True, width=250)
+    print_result(report, shown)
+    text = shown.export_text()
+    assert f"2024-01: missing: {gone['_id']!r}" in text and f"2024-03: doubled: {doubled['_id']!r}" in text
+    assert "monthly_2024_02 holds documents of another month" in text and "3 month(s) differ" in text
 
 
 def test_a_change_stream_that_lost_its_history_is_reported_with_the_fix(make_cluster, tmp_path):
