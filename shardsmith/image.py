@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from docker.errors import DockerException
+
 from .backends.compose import docker_client
 from .binaries import find_binary
 from .errors import ShardsmithError
@@ -89,7 +91,7 @@ def build_image(tag: str, dockerfile: str, files: Mapping[str, Path], labels: Ma
         (folder / "Dockerfile").write_text(dockerfile)
         try:
             client.images.build(path=str(folder), tag=tag, rm=True, forcerm=True, labels=dict(labels or {}))
-        except Exception as exc:  # docker.errors.BuildError / APIError: say what the build said
+        except DockerException as exc:  # BuildError, APIError: say what the build said
             raise ShardsmithError(f"building {tag} failed: {exc}",
                                   hint="check `docker info` and the Dockerfile the image is built from") from None
     return tag

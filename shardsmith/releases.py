@@ -9,6 +9,7 @@ sort before their release, as MongoDB numbers them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _RELEASE = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-(alpha|beta|rc)(\d+))?$")
@@ -24,7 +25,7 @@ class Version:
     major: int
     minor: int
     patch: int
-    pre: tuple = (3, 0)  # (kind, number); a final release sorts after every pre-release
+    pre: tuple[int, int] = (3, 0)  # (kind, number); a final release sorts after every pre-release
     text: str = field(default="", compare=False)
 
     @classmethod
@@ -96,7 +97,7 @@ class VersionRequest:
         return self.text
 
 
-def newest(versions) -> str | None:
+def newest(versions: Iterable[str]) -> str | None:
     """The highest release number among `versions` (strings); None when there are none."""
     parsed = [v for v in (parse_version(text) for text in versions) if v is not None]
     return str(max(parsed)) if parsed else None

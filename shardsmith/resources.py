@@ -19,7 +19,7 @@ BUNDLED = "_bundled"
 
 def resource_dir(name: str) -> Path:
     """`templates` or `topology`: the installed copy, else the source checkout's folder."""
-    bundled = files("shardsmith").joinpath(BUNDLED, name)
+    bundled = files("shardsmith").joinpath(BUNDLED).joinpath(name)  # Traversable.joinpath takes one name before 3.11
     if bundled.is_dir():
         return Path(str(bundled))
     source = Path(__file__).resolve().parents[1] / name

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from pymongo.errors import OperationFailure
+
 
 class ServerCode(IntEnum):
     Unauthorized = 13  # no user to authenticate as yet (the localhost exception is closed), or no privilege
@@ -53,3 +55,8 @@ STEPPED_DOWN = frozenset({ServerCode.NotWritablePrimary, ServerCode.InterruptedD
 # Answers of a member that is starting, stopping or changing state: "not yet", never "no".
 NOT_READY = STEPPED_DOWN | {ServerCode.NotYetInitialized, ServerCode.ShutdownInProgress,
                             ServerCode.InterruptedAtShutdown, ServerCode.LockFailed}
+
+
+def server_says(exc: OperationFailure) -> str:
+    """What the server answered (its errmsg), else the driver's own text: for one-line messages."""
+    return str((exc.details or {}).get("errmsg") or exc)

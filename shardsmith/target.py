@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import ConfigurationError, ConnectionFailure, NotPrimaryError, OperationFailure, PyMongoError
 from pymongo.uri_parser import parse_uri
 
 from .errors import ShardsmithError
-from .servercodes import ServerCode
+from .servercodes import ServerCode, server_says
 
 DEFAULT_TIMEOUT_MS = 5000
 THE_SPEC_CLUSTER = "the cluster the topology describes"
@@ -41,14 +42,14 @@ def redact(uri: str | None) -> str:
     return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{hosts}"
 
 
-def connect(uri: str, *, writes: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MongoClient:
+def connect(uri: str, *, writes: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MongoClient[dict[str, Any]]:
     """A client on the target, checked: reachable, logged in if the server asks for it, and writable when
     the task `writes`. Else a ShardsmithError. Timeouts given in the URI win over `timeout_ms`."""
     with target_errors(uri):
         options = _parsed_options(uri)
-        defaults = {name: timeout_ms for name in ("serverSelectionTimeoutMS", "connectTimeoutMS")
+        defaults: dict[str, Any] = {name: timeout_ms for name in ("serverSelectionTimeoutMS", "connectTimeoutMS")
                     if name.lower() not in options}
-        client = MongoClient(uri, **defaults)
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, **defaults)
         with ExitStack() as on_failure:
             on_failure.callback(client.close)
             hello = client.admin.command("hello")
@@ -110,7 +111,7 @@ def _refused(exc: OperationFailure, where: str) -> ShardsmithError | None:
                                 "(or dbAdmin/clusterManager for maintenance commands)")
 
 
-def _check_writable(uri: str, hello: dict) -> None:
+def _check_writable(uri: str, hello: dict[str, Any]) -> None:
     """A task that writes needs a primary, a standalone or a mongos: not a secondary reached directly."""
     if hello.get("isWritablePrimary") or hello.get("msg") == "isdbgrid":
         return
@@ -122,7 +123,7 @@ def _check_writable(uri: str, hello: dict) -> None:
                                "or point the URI at the primary")
 
 
-def _check_may_write(uri: str, client: MongoClient) -> None:
+def _check_may_write(uri: str, client: MongoClient[dict[str, Any]]) -> None:
     """A logged-in user holding no write action on any resource (role `read`) is refused before any work."""
     status = client.admin.command({"connectionStatus": 1, "showPrivileges": True}).get("authInfo", {})
     users = [f"{u['user']}@{u['db']}" for u in status.get("authenticatedUsers", [])]
@@ -135,7 +136,7 @@ def _check_may_write(uri: str, client: MongoClient) -> None:
                               hint="use a user with the readWrite role on the databases the task changes")
 
 
-def _parsed_options(uri: str) -> dict:
+def _parsed_options(uri: str) -> dict[str, Any]:
     """The URI's options, lower-cased; a malformed URI is a ConfigurationError (InvalidURI is one)."""
     try:
         return {name.lower(): value for name, value in parse_uri(uri)["options"].items()}
@@ -144,7 +145,7 @@ def _parsed_options(uri: str) -> dict:
 
 
 def _errmsg(exc: OperationFailure) -> str:
-    return str((exc.details or {}).get("errmsg") or exc).splitlines()[0]
+    return server_says(exc).splitlines()[0]
 
 
 def _first_line(exc: PyMongoError) -> str:

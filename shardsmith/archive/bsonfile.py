@@ -41,7 +41,7 @@ class ContentDigest:
         self.count = 0
         self._hash = hashlib.sha256()
 
-    def add(self, raw: bytes) -> None:
+    def add(self, raw: bytes | memoryview) -> None:  # RawBSONDocument.raw is a memoryview from 4 KB up
         self.count += 1
         self._hash.update(raw)
 
@@ -76,7 +76,7 @@ def read_part(path: Path) -> Iterator[RawBSONDocument]:
     """The part's documents in order, streamed (damage is a ShardsmithError naming the file)."""
     try:
         with gzip.open(path, "rb") as packed:
-            yield from bson.decode_file_iter(packed, codec_options=RAW)
+            yield from bson.decode_file_iter(packed, codec_options=RAW)  # type: ignore[call-overload]  # stub asks IO[bytes]; only .read() is used
     except (OSError, EOFError, bson.errors.InvalidBSON, ValueError) as exc:
         raise ShardsmithError(f"archive part {path} is damaged: {exc}",
                               hint="restore it from a copy of the archive; nothing was changed") from None

@@ -13,6 +13,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..rolling.naming import collection_name, parse_collection_name
+from ..servercodes import server_says
 from .bsonfile import ContentDigest, file_sha256, read_part
 from .idempotent import batched, insert_ignoring_present, require_present
 from .manifest import Manifest, archive_dir, read_manifest
@@ -100,7 +101,7 @@ def restore(db: Database, prefix: str, month: str, root: Path, *, batch_size: in
                 if exc.code not in INDEX_CONFLICTS:
                     raise
                 raise ShardsmithError(f"cannot recreate the archived indexes on {db.name}.{manifest.collection}: "
-                                      f"{exc.details.get('errmsg', exc) if exc.details else exc}",
+                                      f"{server_says(exc)}",
                                       hint="an index of the same name or keys with other options exists there; "
                                            "drop it (or the empty collection) and restore again") from None
         inserted = 0

@@ -25,7 +25,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..rolling.naming import name_pattern, parse_collection_name
-from .bsonfile import RAW, ContentDigest, content_of, write_part
+from .bsonfile import RAW, ContentDigest, PartInfo, content_of, write_part
 from .manifest import Manifest, archive_dir, commit, index_snapshot, read_manifest, staging_dir, write_manifest
 
 PART_DOCUMENTS = 1_000_000  # documents per part file
@@ -99,7 +99,7 @@ def write_archive(db: Database, name: str, month: str, root: Path, *, part_docum
     indexes = index_snapshot(db[name].list_indexes())
     total = ContentDigest()
     documents = _counted(_source(db, name), total)
-    parts = []
+    parts: list[PartInfo] = []
     while True:
         part = write_part(staging / f"part-{len(parts):05d}.bson.gz", islice(documents, part_documents))
         if part.count == 0 and parts:

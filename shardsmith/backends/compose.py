@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Protocol, Sequence
 from urllib.parse import quote
 
 from docker import DockerClient
@@ -45,6 +45,9 @@ from ..wait import Deadline, poll
 from . import secrets_volume as secrets
 from .base import check_ports_free, is_this_machine
 from .engines import engine_client
+
+if TYPE_CHECKING:
+    from ..binaries import Binaries
 
 logger = logging.getLogger(__name__)
 COMPOSE_TIMEOUT = 300
@@ -80,12 +83,21 @@ def sockets_folder(state_path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"shardsmith-{os.getuid()}" / digest
 
 
-class ComposeCommands:
-    """The four `docker compose` actions the backend drives, run as `docker compose` processes (the CLI's way).
+class ComposeRunner(Protocol):
+    """The four `docker compose` actions the backend drives; any runner with them can stand in
+    (`backend.runner = ...`): the pytest plugin's runs the same rendered file through testcontainers."""
 
-    A runner with the same methods can replace it (`backend.runner = ...`): the pytest
-    plugin's runs the same rendered file through testcontainers.
-    """
+    def up(self, services: list[str]) -> None: ...
+
+    def remove(self, services: list[str]) -> None: ...
+
+    def kill(self, services: list[str]) -> None: ...
+
+    def down(self, *, volumes: bool) -> None: ...
+
+
+class ComposeCommands:
+    """The ComposeRunner of the CLI: each action runs as a `docker compose` process."""
 
     def __init__(self, backend: "ComposeBackend"):
         self.backend = backend
@@ -118,10 +130,10 @@ class ComposeBackend:
         self.routers = routers
         self.host = host  # one host's bundle of a topology with hosts:, driven through its Docker context
         self.procs = topology.processes_on(host.name) if host else topology.processes
-        self.binaries = None  # containers bring their own
+        self.binaries: Optional[Binaries] = None  # containers bring their own
         self.image_kind = image_kind_of(topology.mongodb.image)
-        self._client = None
-        self.runner = ComposeCommands(self)
+        self._client: Optional[DockerClient] = None
+        self.runner: ComposeRunner = ComposeCommands(self)
 
     @property
     def context(self) -> Optional[str]:
@@ -148,17 +160,18 @@ class ComposeBackend:
 
     def endpoints(self) -> Endpoints:
         found = {}
+        sockets = self.sockets  # None on the host network
         for proc in self.topology.processes:
-            if not self.bridge or (proc.role is Role.MONGOS and published(self.topology, proc)):
+            if sockets is None or (proc.role is Role.MONGOS and published(self.topology, proc)):
                 address = f"{self.topology.reach_of(proc)}:{proc.port}"
             else:
-                address = quote(str(self.sockets / f"mongodb-{proc.port}.sock"), safe="")
+                address = quote(str(sockets / f"mongodb-{proc.port}.sock"), safe="")
             found[proc.name] = Endpoint(proc.name, member_host(self.topology, proc), address)
         return found
 
     # -- readiness of the tools ------------------------------------------------------
     @property
-    def client(self):
+    def client(self) -> DockerClient:
         if self._client is None:
             self._client = docker_client(self.context)
         return self._client
@@ -252,7 +265,7 @@ class ComposeBackend:
             secrets.fill(self.client, self.secrets_volume, self.topology.mongodb.image,
                          secrets.volume_files(store, mine, keyfile if self.host else None))
 
-    def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `docker compose` on this project; the root password reaches init services by environment only."""
         env = {**os.environ, **self.secret_environment()}
         engine = ("--context", self.context) if self.context else ()
@@ -269,9 +282,10 @@ class ComposeBackend:
         if not (self.topology.auth.enabled and self.state.path.exists()):
             return {}
         credentials = root_credentials(self.topology.auth, self.state, create=True)
+        assert credentials is not None, "auth is enabled: root_credentials gives credentials or raises"
         return {self.topology.auth.root_password_env: credentials.password}
 
-    def failure_report(self, done: subprocess.CompletedProcess) -> str:
+    def failure_report(self, done: subprocess.CompletedProcess[str]) -> str:
         """What compose said, and the last log lines of every container of ours that is not running."""
         lines = [(done.stderr or done.stdout).strip()[-2000:]]
         for proc in self.procs:
@@ -280,11 +294,11 @@ class ComposeBackend:
                 lines.append(f"--- {proc.name} ({container.status}), last log lines:\n{self.log_tail(proc)}")
         return "\n".join(lines)
 
-    def log_tail(self, proc, lines: int = LOG_TAIL_LINES) -> str:
+    def log_tail(self, proc: Process, lines: int = LOG_TAIL_LINES) -> str:
         done = self.compose("logs", "--no-color", "--no-log-prefix", "--tail", str(lines), proc.service, check=False)
         return (done.stdout + done.stderr).strip() or "(no log)"
 
-    def log_file(self, proc) -> Path:
+    def log_file(self, proc: Process) -> Path:
         """The container's whole log, saved under the state folder so it reads like a local log file."""
         folder = self.state.process_dir(proc)
         folder.mkdir(parents=True, exist_ok=True)
@@ -294,7 +308,7 @@ class ComposeBackend:
             path.write_text(done.stdout + done.stderr)
         return path
 
-    def start(self, procs, *, keyfile=None) -> None:
+    def start(self, procs: Sequence[Process], *, keyfile: Optional[Path] = None) -> None:
         """Start `procs`' containers (their volumes are reused) and wait until each answers."""
         procs = list(procs)
         if not procs:
@@ -331,13 +345,13 @@ class ComposeBackend:
             raise ShardsmithError(f"init service(s) failed on host {self.host.name if self.host else ''}: "
                                   f"{', '.join(failed)}\n{logs}", hint="read the log lines above")
 
-    def wait_answering(self, procs) -> None:
+    def wait_answering(self, procs: Sequence[Process]) -> None:
         """The engine says running; each must also answer before bootstrap talks to it. An exit ends the wait."""
         endpoints = self.endpoints()
         tls = client_tls(self.topology, self.state)
-        exited: list = []
+        exited: list[Process] = []
 
-        def check():
+        def check() -> bool:
             running = self.running()
             exited[:] = [p for p in procs if not running[p.name]]
             if exited:
@@ -354,7 +368,7 @@ class ComposeBackend:
             raise ShardsmithError(f"container(s) exited during start: {', '.join(p.name for p in exited)}\n{details}",
                                   hint="read the log lines above; `inv logs MEMBER` shows more")
 
-    def stop(self, procs) -> None:
+    def stop(self, procs: Sequence[Process]) -> None:
         """Clean shutdown; the containers are removed, their volumes kept. When none is left, the network goes too."""
         services = [p.service for p in procs]
         if not services or not self.compose_file.exists():
@@ -363,7 +377,7 @@ class ComposeBackend:
         if not any(self.running().values()):
             self.runner.down(volumes=False)
 
-    def kill(self, procs) -> None:
+    def kill(self, procs: Sequence[Process]) -> None:
         """SIGKILL, as a crash would; the container stays (exited) until `up` starts it again."""
         services = [p.service for p in procs]
         if services:

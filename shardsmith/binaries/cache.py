@@ -107,8 +107,10 @@ class Cache:
 
     def for_platform(self, platform: Platform) -> list[CacheEntry]:
         """Entries that run here, newest version first, best-fitting target first within a version."""
-        fitting = [e for e in self.entries() if platform.target_rank(e.target) is not None and platform.runs_arch(e.arch)]
-        return sorted(fitting, key=lambda e: (Version.parse(e.version), -platform.target_rank(e.target)), reverse=True)
+        fitting = [(e, rank) for e in self.entries()
+                   if (rank := platform.target_rank(e.target)) is not None and platform.runs_arch(e.arch)]
+        fitting.sort(key=lambda found: (Version.parse(found[0].version), -found[1]), reverse=True)
+        return [entry for entry, _ in fitting]
 
     def find(self, request: VersionRequest, platform: Platform) -> CacheEntry | None:
         """The newest entry satisfying `request` ("latest": the newest of all) that runs here."""
@@ -219,7 +221,9 @@ def unpack(archive_file: Path, folder: Path) -> Path:
                     target.mkdir(parents=True, exist_ok=True)
                 elif member.isfile():
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with tar.extractfile(member) as source, target.open("wb") as out:
+                    source = tar.extractfile(member)
+                    assert source is not None, "extractfile gives None only for members that are not files"
+                    with source, target.open("wb") as out:
                         shutil.copyfileobj(source, out, 1 << 20)
                     target.chmod(0o755 if member.mode & 0o111 else 0o644)
     except (tarfile.TarError, EOFError) as exc:

@@ -23,8 +23,13 @@ def _offline(offline: bool | None) -> bool:
 
 
 def binaries_of(entry: CacheEntry, via: str) -> Binaries:
-    mongos = entry.program("mongos")
-    return Binaries(mongod=Binary(entry.program("mongod"), entry.version, via),
+    """The entry's programs; a damaged entry (bin/mongod deleted by hand) is an error, not a Binary without a path."""
+    mongod, mongos = entry.program("mongod"), entry.program("mongos")
+    if mongod is None:
+        raise ShardsmithError(f"the cached MongoDB {entry.version} ({entry.path}) has no bin/mongod",
+                              hint=f"run `shardsmith binaries fetch {entry.version}` with network: it replaces "
+                                   "a damaged entry")
+    return Binaries(mongod=Binary(mongod, entry.version, via),
                     mongos=Binary(mongos, entry.version, via) if mongos else None)
 
 

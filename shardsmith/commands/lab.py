@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pymongo import MongoClient
 from pymongo.collection import Collection
@@ -28,6 +28,19 @@ def lab_collection(client: MongoClient[dict[str, Any]], name: Optional[str]) -> 
     if not (db and dot and coll):
         raise ShardsmithError(f"--collection is {name!r}", hint="name it as DB.COLL, e.g. --collection app.messages")
     return client[db][coll]
+
+
+def show_lab_report(data: dict[str, Any], print_text: Callable[[], None], chart: Optional[str],
+                    draw: Callable[[str], object], as_json: bool) -> None:
+    """A lab's output: the chart when asked for, then JSON (naming the chart) or the text report."""
+    if chart:
+        draw(chart)
+    if as_json:
+        print_json({**data, "chart": chart})
+        return
+    print_text()
+    if chart:
+        console.print(f"chart: {chart}")
 
 
 def keys_and_queries(key: list[str], query: list[str], queries: Optional[str]) -> tuple[list[Any], list[Any]]:
@@ -57,14 +70,8 @@ def analyze(topology: Optional[str], uri: Optional[str], collection: Optional[st
     target = open_target(topology, uri, writes=False, spec_required=False)
     report = analyze_keys(lab_collection(target.client, collection), keys, shards, sample=sample or None,
                           queries=shapes, recent_share=recent, order_field=order, progress=progress(json))
-    if chart:
-        report_chart(report, chart)
-    if json:
-        print_json({**report.as_dict(), "chart": chart})
-        return
-    print_report(report, console)
-    if chart:
-        console.print(f"chart: {chart}")
+    show_lab_report(report.as_dict(), lambda: print_report(report, console), chart,
+                    (lambda path: report_chart(report, path)), json)
 
 
 @command("lab.experiment", TOPOLOGY, URI, COLLECTION, KEY, QUERY, QUERIES,
@@ -89,12 +96,8 @@ def experiment(topology: Optional[str], uri: Optional[str], collection: Optional
     target = open_target(topology, uri, spec_required=False)
     outcome = run_experiment(target.client, lab_collection(target.client, collection), keys, queries=shapes,
                              limit=limit, keep=keep, lab_database=lab_database, progress=progress(json))
-    if chart:
-        experiment_chart(outcome, chart)
-    if json:
-        print_json({**outcome, "chart": chart})
-        return
-    print_experiment(outcome, console)
+    show_lab_report(outcome, lambda: print_experiment(outcome, console), chart,
+                    (lambda path: experiment_chart(outcome, path)), json)
 
 
 @command("lab.layout", TOPOLOGY, URI, COLLECTION,
@@ -123,11 +126,5 @@ def layout(topology: Optional[str], uri: Optional[str], collection: Optional[str
     report = run_layout_lab(target.client, collection or "", sample=sample or None, time_field=time_field,
                             meta_field=meta_field, granularity=granularity, index_set=index_set, queries=queries,
                             keep=keep, runs=runs, progress=progress(json))
-    if chart:
-        write_layout_chart(report, chart)
-    if json:
-        print_json({**report.as_dict(), "chart": chart})
-        return
-    print_layout_report(report, console)
-    if chart:
-        console.print(f"chart: {chart}")
+    show_lab_report(report.as_dict(), lambda: print_layout_report(report, console), chart,
+                    (lambda path: write_layout_chart(report, path)), json)

@@ -181,9 +181,10 @@ def _split(client, step: Step, chunks: _Chunks) -> Outcome:
 
 def _move(client, step: Step, chunks: _Chunks) -> Outcome:
     command = step.command
-    ns = command.get("moveRange") or command.get("moveChunk")
-    low, high = (command["min"], command["max"]) if "moveRange" in command else command["bounds"]
-    shard = command.get("toShard") or command.get("to")
+    by_range = "moveRange" in command  # else moveChunk (before 6.0): see _move_command
+    ns: str = command["moveRange"] if by_range else command["moveChunk"]
+    low, high = (command["min"], command["max"]) if by_range else command["bounds"]
+    shard: str = command["toShard"] if by_range else command["to"]
     layout = chunks.layout(ns)
     chain, at = [], _canon(low)
     while at in layout and at != _canon(high):

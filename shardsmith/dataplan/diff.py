@@ -9,6 +9,8 @@ shardCollection, splits and moves, index drops (--prune), createIndexes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
@@ -47,7 +49,7 @@ def _balancer(plan: Plan, wanted, observed: Observed) -> None:
     have = observed.balancer or {"mode": "full", "window": None}
     running = have["mode"] != "off"
     if wanted.enabled != running:
-        command = {"balancerStart": 1} if wanted.enabled else {"balancerStop": 1}
+        command: dict[str, Any] = {"balancerStart": 1} if wanted.enabled else {"balancerStop": 1}
         plan.steps.append(Step("balancer", "cluster", "admin", command,
                                f"{'start' if wanted.enabled else 'stop'} the balancer (now {have['mode']})"))
     window = {"start": wanted.window[0], "stop": wanted.window[1]} if wanted.window else None
@@ -184,7 +186,7 @@ def _sharding(plan, db, spec, have, observed, behaviour: Behaviour, enabled: set
         plan.steps.append(Step("enableSharding", db, "admin", {"enableSharding": db}, f"enable sharding on {db}",
                                behaviour="enableSharding is required before 6.0"))
         enabled.add(db)
-    command = {"shardCollection": ns, "key": key}
+    command: dict[str, Any] = {"shardCollection": ns, "key": key}
     hashed = [f for f, d in spec.shard_key if d == "hashed"]
     hashed_prefix = bool(hashed) and spec.shard_key[0][1] == "hashed"
     chosen, after = None, []

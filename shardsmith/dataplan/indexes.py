@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from .bsonjson import to_plain
 from .steps import Difference, Step
 
@@ -35,7 +38,7 @@ def wanted_document(index) -> dict:
     return doc
 
 
-def key_of(document: dict) -> tuple:
+def key_of(document: Mapping[str, Any]) -> tuple:
     """An index's key as the spec writes it; text indexes ({_fts, _ftsx} + weights) back to {field: text}."""
     items = list(document["key"].items())
     if not any(k == "_fts" for k, _ in items):

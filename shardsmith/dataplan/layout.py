@@ -4,7 +4,7 @@ the chunks a cluster holds give every shard its share. Pure."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Optional
+from typing import Any, Optional
 
 from bson.int64 import Int64
 from bson.max_key import MaxKey
@@ -36,7 +36,8 @@ def hashed_split_points(chunks: int) -> list[int]:
 
 def key_document(shard_key: tuple, leading: dict) -> dict:
     """A full shard-key document: given fields as they are, the rest MinKey (or MaxKey after a MaxKey)."""
-    doc, fill = {}, MinKey()
+    doc: dict[str, Any] = {}
+    fill: MinKey | MaxKey = MinKey()
     for field, _ in shard_key:
         if field in leading:
             doc[field] = leading[field]

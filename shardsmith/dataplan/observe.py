@@ -21,6 +21,7 @@ from typing import Optional
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
+from ..servercodes import server_says
 from ..topology.model import Topology
 from .bsonjson import from_plain, to_plain
 from .layout import presplit_by_shares
@@ -93,7 +94,7 @@ def observe(client, topology: Topology) -> Observed:
     try:
         return _observe(client, topology)
     except OperationFailure as exc:
-        raise ShardsmithError(f"reading the target failed: {(exc.details or {}).get('errmsg', exc)} (code {exc.code})",
+        raise ShardsmithError(f"reading the target failed: {server_says(exc)} (code {exc.code})",
                               hint="the user in the URI needs to read the spec's databases and, through a mongos, "
                                    "the config database (e.g. the clusterMonitor and readAnyDatabase roles)") from None
 

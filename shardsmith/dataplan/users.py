@@ -13,6 +13,7 @@ from pymongo.errors import OperationFailure
 
 from ..bootstrap.users import MAJORITY, create_command, roles_command
 from ..errors import ShardsmithError
+from ..servercodes import server_says
 from .steps import Difference, Plan, Step
 
 
@@ -28,7 +29,7 @@ def add_user_steps(plan: Plan, topology, client, *, prune: bool = False) -> None
         found = {u["user"]: u for u in client.admin.command("usersInfo", 1)["users"]}
         status = client.admin.command("connectionStatus")["authInfo"]
     except OperationFailure as exc:
-        raise ShardsmithError(f"reading the target's users failed: {(exc.details or {}).get('errmsg', exc)}",
+        raise ShardsmithError(f"reading the target's users failed: {server_says(exc)}",
                               hint="log in as a user who may view and create users (root, or "
                                    "userAdminAnyDatabase)") from None
     for user in topology.users:

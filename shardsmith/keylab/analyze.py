@@ -12,12 +12,14 @@ mix) reach this process.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from ..servercodes import server_says
 from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import per_shard, placement, skew
@@ -63,7 +65,7 @@ class LabReport:
 
 
 def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | None = None,
-            queries: list[QueryShape] = (), recent_share: float = RECENT_SHARE, order_field: str = "_id",
+            queries: Sequence[QueryShape] = (), recent_share: float = RECENT_SHARE, order_field: str = "_id",
             progress=QUIET) -> LabReport:
     _check_arguments(keys, shards, sample, recent_share)
     documents = collection.estimated_document_count()
@@ -93,7 +95,8 @@ def analyze(collection, keys: list[CandidateKey], shards: int, *, sample: int | 
             result.verdict = verdict(result, shards, sum(row["docs"] for row in distribution))
             results.append(result)
     except OperationFailure as exc:
-        raise ShardsmithError(f"the server refused the analysis of {collection.full_name}: {exc.details.get('errmsg', exc)}",
+        raise ShardsmithError(f"the server refused the analysis of {collection.full_name}: "
+                              f"{server_says(exc)}",
                               hint="the user needs read access; $toHashedIndexKey needs MongoDB 4.4 or newer") from None
     return LabReport(collection.full_name, shards, documents, sample, recent_share, results)
 

@@ -13,6 +13,7 @@ server's figures beside ours. The copies are dropped at the end unless kept.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
@@ -20,6 +21,7 @@ from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
 from ..progress import QUIET
+from ..servercodes import server_says
 from .fields import check_key_fields
 from .keys import CandidateKey
 from .placement import skew
@@ -37,7 +39,7 @@ def copy_names(source, keys) -> list[str]:
     return [f"{source.name}_key{i}" for i in range(len(keys))]
 
 
-def run_experiment(client, source, keys: list[CandidateKey], *, queries: list[QueryShape] = (), limit: int = 0,
+def run_experiment(client, source, keys: list[CandidateKey], *, queries: Sequence[QueryShape] = (), limit: int = 0,
                    keep: bool = False, lab_database: str = LAB_DATABASE, progress=QUIET) -> dict:
     features = router_features(client)
     shards = [s["_id"] for s in client.admin.command("listShards")["shards"]]
@@ -59,7 +61,7 @@ def run_experiment(client, source, keys: list[CandidateKey], *, queries: list[Qu
             with progress.phase(f"{key.label}: measure"):
                 results.append(_measure(client, copy, key, features, shards, queries, docs, loaded, seconds, source))
     except OperationFailure as exc:
-        raise ShardsmithError(f"the router refused the experiment: {exc.details.get('errmsg', exc) if exc.details else exc}",
+        raise ShardsmithError(f"the router refused the experiment: {server_says(exc)}",
                               hint="the user needs clusterManager and readWrite on the lab database") from None
     finally:
         if not keep:

@@ -16,8 +16,10 @@ key range falls in one chunk; otherwise every shard owning a chunk it overlaps.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from bson.max_key import MaxKey
@@ -114,11 +116,12 @@ def hash_field(name: str) -> str:
     return "__hash_" + name.replace(".", "_")
 
 
-def lookup(doc: dict, path: str):
+def lookup(doc: dict[str, Any], path: str) -> Any:
     """A (possibly dotted) field of a sampled document, None when missing."""
+    value: Any = doc
     for part in path.split("."):
-        doc = doc.get(part) if isinstance(doc, dict) else None
-    return doc
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def key_bounds(key: CandidateKey, shape: QueryShape, doc: dict) -> tuple[tuple, tuple]:
@@ -159,7 +162,8 @@ def summarize(name: str, touched: list[int], shards: int) -> dict:
             "single_shard_share": round(sum(t == 1 for t in touched) / len(touched), 3), "of": shards}
 
 
-def targeting(key: CandidateKey, splits: list, shapes: list[QueryShape], docs: list[dict], shards: int) -> list[dict]:
+def targeting(key: CandidateKey, splits: list, shapes: Sequence[QueryShape], docs: list[dict],
+              shards: int) -> list[dict]:
     """Per query of the mix, the shards its concrete instances would touch under the key's chunks."""
     return [summarize(shape.name, [shards_touched(key, splits, shape, doc) for doc in docs], shards) for shape in shapes]
 

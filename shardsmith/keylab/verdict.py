@@ -18,7 +18,9 @@ HOT_FACTOR = 1.5  # hottest shard's share of recent inserts over a fair 1/N
 
 
 def verdict(result, shards: int, total_docs: int) -> dict:
-    problems, notes, strengths = [], [], []
+    problems: list[str] = []
+    notes: list[str] = []
+    strengths: list[str] = []
     mono, hot = result.monotonicity, result.hotspot
     fair = 1 / shards
     if mono["monotonic"]:
@@ -38,7 +40,7 @@ def verdict(result, shards: int, total_docs: int) -> dict:
     return _rated(result.key.label, problems, notes, strengths)
 
 
-def spread_and_queries(distribution: list[dict], targeting: list[dict], notes: list, strengths: list) -> None:
+def spread_and_queries(distribution: list[dict], targeting: list[dict], notes: list[str], strengths: list[str]) -> None:
     """Reasons both paths share: how even the documents are, and how many shards each query touches."""
     docs_skew = skew(distribution)
     if docs_skew > UNEVEN_SKEW:
@@ -54,7 +56,9 @@ def spread_and_queries(distribution: list[dict], targeting: list[dict], notes: l
 
 def experiment_verdict(measured: dict) -> dict:
     """The verdict on a real sharded copy: chunks and data as the cluster holds them, queries as mongos plans them."""
-    problems, notes, strengths = [], [], []
+    problems: list[str] = []
+    notes: list[str] = []
+    strengths: list[str] = []
     empty = [shard for shard, count in measured["chunks"].items() if count == 0]
     if empty:
         problems.append(f"{len(empty)} of {len(measured['chunks'])} shards own no chunk")
@@ -64,7 +68,7 @@ def experiment_verdict(measured: dict) -> dict:
     return _rated(measured["key"], problems, notes, strengths)
 
 
-def _rated(label: str, problems: list, notes: list, strengths: list) -> dict:
+def _rated(label: str, problems: list[str], notes: list[str], strengths: list[str]) -> dict:
     rating = "poor" if problems else "fair" if notes else "good"
     reasons = problems + notes if rating != "good" else strengths
     return {"rating": rating, "problems": problems, "notes": notes, "strengths": strengths,

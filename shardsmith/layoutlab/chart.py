@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..charts import drawing
@@ -35,7 +36,7 @@ def write_layout_chart(report: LayoutReport, path: str | Path) -> Path:
     return path
 
 
-def _grouped(axes, groups: list[str], series: list[tuple[str, list[float]]]) -> None:
+def _grouped(axes, groups: Sequence[str], series: list[tuple[str, list[float]]]) -> None:
     """Bars: one group per entry of `groups`, one bar per series in each."""
     width = 0.8 / len(series)
     for i, (label, values) in enumerate(series):

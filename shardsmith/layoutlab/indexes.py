@@ -18,6 +18,7 @@ from pymongo.errors import OperationFailure
 
 from ..dataplan.indexes import default_name, key_of, wanted_document
 from ..errors import ShardsmithError
+from ..servercodes import server_says
 from ..topology.dataplan_reader import freeze
 from ..topology.model import IndexSpec
 
@@ -108,5 +109,5 @@ def build_each(collection: Collection, specs, comment: str) -> tuple[list[str], 
 
 def _reason(exc: OperationFailure) -> str:
     """The server's message without the echo of the whole command it appends to some errors."""
-    message = (exc.details or {}).get("errmsg", str(exc))
+    message = server_says(exc)
     return message.split(" Command request:")[0].removeprefix("BadValue: ")

@@ -42,11 +42,13 @@ class InsertResult:
 
     def as_dict(self, regular: "InsertResult") -> dict:
         rates, theirs = self.rates(), regular.rates()
-        median = statistics.median(rates) if rates else None
+        spread, ratio = None, None
+        if rates:
+            median = statistics.median(rates)
+            spread = {"min": round(min(rates), 1), "median": round(median, 1), "max": round(max(rates), 1)}
+            ratio = round(median / statistics.median(theirs), 3) if theirs else None
         return {"layout": self.layout, "documents": self.documents, "runs": len(self.seconds),
-                "docs_per_second": {"min": round(min(rates), 1), "median": round(median, 1),
-                                    "max": round(max(rates), 1)} if rates else None,
-                "ratio_to_regular": round(median / statistics.median(theirs), 3) if rates and theirs else None}
+                "docs_per_second": spread, "ratio_to_regular": ratio}
 
 
 def insert_batch(regular: Collection, size: int, time_field: str, comment: str) -> list:

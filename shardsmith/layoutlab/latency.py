@@ -77,8 +77,8 @@ def measure_query(layouts: list, query: LabQuery, documents: list[dict], time_fi
         result.same_results = False
         return result
     instances = [concrete(query, doc, time_field) for doc in usable]
-    timings = {layout.label: [] for layout in layouts}
-    rows = {layout.label: [] for layout in layouts}
+    timings: dict[str, list[float]] = {layout.label: [] for layout in layouts}
+    rows: dict[str, list[int]] = {layout.label: [] for layout in layouts}
     for round_ in range(runs + 1):  # round 0 warms up
         instance = instances[round_ % len(instances)]
         order = layouts[round_ % len(layouts):] + layouts[:round_ % len(layouts)]

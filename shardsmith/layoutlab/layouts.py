@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -75,7 +76,7 @@ class MonthlyLayout:
 def explain(database: Database, name: str, match: dict, query: Concrete, comment: str) -> dict:
     """The queryPlanner explain of the query's find (or aggregation) on one collection."""
     if query.tail:
-        command = {"aggregate": name, "pipeline": [{"$match": match}] + query.tail, "cursor": {}}
+        command: dict[str, Any] = {"aggregate": name, "pipeline": [{"$match": match}] + query.tail, "cursor": {}}
     else:
         command = {"find": name, "filter": match, **({"sort": query.sort} if query.sort else {}),
                    **({"limit": query.limit} if query.limit else {})}

@@ -43,8 +43,8 @@ def summarize(explains: list[dict]) -> dict:
             chains.append(chain)
             indexes += [name.split(" ", 1)[1] for name in stages(plan) if " " in name]
     distinct = list(dict.fromkeys(chains))
-    plan = " | ".join(distinct) if distinct else "-"
+    line = " | ".join(distinct) if distinct else "-"
     if len(explains) > 1:
-        plan = f"{len(explains)} collections: {plan}"
-    return {"plan": plan, "indexes": list(dict.fromkeys(indexes)),
+        line = f"{len(explains)} collections: {line}"
+    return {"plan": line, "indexes": list(dict.fromkeys(indexes)),
             "collscan": any("COLLSCAN" in chain for chain in chains)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from pymongo.collection import Collection
 
@@ -54,7 +55,7 @@ def source_stats(source: Collection) -> dict:
 
 def check_time_field(source: Collection, time_field: str, total: int, comment: str) -> None:
     """Every document must hold a BSON date in `time_field`: else the count and a few examples."""
-    pipeline = [{"$match": {time_field: {"$not": {"$type": "date"}}}},
+    pipeline: list[dict[str, Any]] = [{"$match": {time_field: {"$not": {"$type": "date"}}}},
                 {"$facet": {"count": [{"$count": "n"}],
                             "examples": [{"$limit": EXAMPLES}, {"$project": {"_id": 1, "value": f"${time_field}"}}]}}]
     found = next(source.aggregate(pipeline, allowDiskUse=True, comment=comment))
@@ -71,7 +72,8 @@ def check_time_field(source: Collection, time_field: str, total: int, comment: s
 
 def check_meta_field(source: Collection, meta_field: str, comment: str, sample: int = 1000) -> None:
     """A given metaField must exist in the data (in a sample of the source)."""
-    pipeline = [{"$sample": {"size": sample}}, {"$match": {meta_field: {"$exists": True}}}, {"$limit": 1}]
+    pipeline: list[dict[str, Any]] = [{"$sample": {"size": sample}}, {"$match": {meta_field: {"$exists": True}}},
+                                      {"$limit": 1}]
     if not list(source.aggregate(pipeline, comment=comment)):
         raise ShardsmithError(f"no sampled document of {source.full_name} has the field {meta_field!r}",
                               hint="give --meta-field a field the documents carry, or leave it out to infer one")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from ..errors import ShardsmithError
 from ..keylab.queries import QUERY_HINT, check_unique_names, lookup, parse_query, read_query_file
@@ -79,7 +80,7 @@ def group_stages(group: tuple, time_field: str) -> list:
     if not group:
         return []
     by, per, sums = group
-    key = {name: f"${name}" for name in by}
+    key: dict[str, Any] = {name: f"${name}" for name in by}
     if per:
         key[per] = {"$dateTrunc": {"date": f"${time_field}", "unit": per}}
     return [{"$group": {"_id": key, "documents": {"$sum": 1}, **{name: {"$sum": f"${name}"} for name in sums}}},

@@ -17,6 +17,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
@@ -69,7 +70,7 @@ def own_operations(database: Database, comment: str) -> list:
     """
     match = {"$or": [{"command.comment": comment}, {"cursor.originatingCommand.comment": comment},
                      {"originatingCommand.comment": comment}]}
-    stages = [{"$currentOp": {"allUsers": False, "idleConnections": False}}, {"$match": match}]
+    stages: list[dict[str, Any]] = [{"$currentOp": {"allUsers": False, "idleConnections": False}}, {"$match": match}]
     try:
         return [op["opid"] for op in database.client.admin.aggregate(stages)]
     except OperationFailure:

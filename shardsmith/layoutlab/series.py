@@ -23,6 +23,7 @@ compares canonical types.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from pymongo.collection import Collection
 
@@ -79,7 +80,7 @@ def _is_label(value) -> bool:
 
 def distinct_values(collection: Collection, name: str, comment: str) -> int:
     """Distinct values of a field, grouped by their 64-bit hash (as the key lab does: far less $group memory)."""
-    pipeline = [{"$group": {"_id": {"$toHashedIndexKey": {"$getField": name}}}}, {"$count": "n"}]
+    pipeline: list[dict[str, Any]] = [{"$group": {"_id": {"$toHashedIndexKey": {"$getField": name}}}}, {"$count": "n"}]
     row = next(collection.aggregate(pipeline, allowDiskUse=True, comment=comment), None)
     return row["n"] if row else 0
 
@@ -104,10 +105,10 @@ def infer_meta(collection: Collection, documents: int, sampled: list[dict], time
 def infer_granularity(collection: Collection, time_field: str, meta_field: str | None,
                       comment: str) -> tuple[str, str]:
     """The band of the median gap between consecutive documents of one series."""
-    window = {"sortBy": {"t": 1}, "output": {"previous": {"$shift": {"output": "$t", "by": -1}}}}
+    window: dict[str, Any] = {"sortBy": {"t": 1}, "output": {"previous": {"$shift": {"output": "$t", "by": -1}}}}
     if meta_field:
         window["partitionBy"] = "$m"
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$project": {"_id": 0, "t": f"${time_field}", **({"m": f"${meta_field}"} if meta_field else {})}},
         {"$setWindowFields": window},
         {"$match": {"previous": {"$ne": None}}},
@@ -137,7 +138,7 @@ def mixed_types(collection: Collection, meta_field: str, fields: list[str], comm
         return {"$cond": [{"$isNumber": value}, "number", {"$type": value}]}
 
     alias = {f"f{i}": name for i, name in enumerate(fields)}
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$group": {"_id": f"${meta_field}", **{a: {"$addToSet": kind(name)} for a, name in alias.items()}}},
         {"$project": {a: {"$setDifference": [f"${a}", ["missing"]]} for a in alias}},
         {"$group": {"_id": None, **{a: {"$sum": {"$cond": [{"$gt": [{"$size": f"${a}"}, 1]}, 1, 0]}} for a in alias},
@@ -156,6 +157,7 @@ def mixed_types(collection: Collection, meta_field: str, fields: list[str], comm
 def choose_series(collection: Collection, documents: int, sampled: list[dict], time_field: str,
                   meta_field: str | None, granularity: str | None, comment: str) -> SeriesChoice:
     """The options the time-series layout is created with: the user's, else read from the copied data."""
+    meta: str | None
     if meta_field:
         meta, meta_reason = meta_field, "given (--meta-field)"
     else:

@@ -71,10 +71,11 @@ def claim_lines(sizes: dict, queries: list, time_field: str, documents: int) -> 
     lines.append(_line("10-100x fewer documents to index (time-series)", f"{fewer:.1f}x",
                        _status(fewer, *DOCUMENTS_CLAIM),
                        f"{regular.stored:,} documents in {series.stored:,} buckets"))
-    measured = [q for q in time_range_queries(queries, time_field) if median_ratio(q, TIMESERIES) is not None]
-    ranged = [(q.query.name, median_ratio(q, TIMESERIES)) for q in measured]
+    measured = [(q, ratio) for q in time_range_queries(queries, time_field)
+                if (ratio := median_ratio(q, TIMESERIES)) is not None]
+    ranged = [(q.query.name, ratio) for q, ratio in measured]
     if ranged:
-        faster = sum(noticeably(q, TIMESERIES) == "faster" for q in measured)
+        faster = sum(noticeably(q, TIMESERIES) == "faster" for q, _ in measured)
         status = "holds" if faster == len(ranged) else "does not hold" if not faster else "partly holds"
         detail = ", ".join(f"'{name}' {ratio:.2f}x" for name, ratio in ranged)
         lines.append(_line("better performance for time-range queries (time-series)",

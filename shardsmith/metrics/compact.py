@@ -16,6 +16,7 @@ from pymongo.uri_parser import parse_uri
 
 from ..clients import direct_client
 from ..errors import ShardsmithError
+from ..servercodes import server_says
 from .storage import user_collections
 
 
@@ -32,7 +33,7 @@ class CompactResult:
 
 
 def _primary_refusal(exc: OperationFailure) -> bool:
-    return "force:true" in str(exc.details.get("errmsg", "") if exc.details else exc).replace(" ", "")
+    return "force:true" in server_says(exc).replace(" ", "")
 
 
 def compact_one(client: MongoClient, member: str, database: str, name: str) -> CompactResult:
@@ -45,7 +46,7 @@ def compact_one(client: MongoClient, member: str, database: str, name: str) -> C
             answer, forced = client[database].command({"compact": name, "force": True}), True
     except OperationFailure as exc:
         raise ShardsmithError(f"compact {database}.{name} on {member} failed: "
-                              f"{exc.details.get('errmsg', exc) if exc.details else exc}") from None
+                              f"{server_says(exc)}") from None
     return CompactResult(member, database, name, int(answer.get("bytesFreed", 0)), forced)
 
 

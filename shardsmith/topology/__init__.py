@@ -107,9 +107,9 @@ def _check_one_shape(top: Fields, problems: Problems) -> None:
 
     sharded = [k for k in SHARDED_KEYS if top.has(k)]
     shapes = ([min(sharded, key=line)] if sharded else []) + [k for k in ("replica_set", "standalone") if top.has(k)]
-    first, *extras = sorted(shapes, key=line) or [None]
-    for extra in extras:
-        problems.add((extra,), f"{extra} cannot be combined with {first}: give one cluster shape "
+    ordered = sorted(shapes, key=line)
+    for extra in ordered[1:]:
+        problems.add((extra,), f"{extra} cannot be combined with {ordered[0]}: give one cluster shape "
                                "(config_servers+shards+mongos, replica_set, or standalone)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import psutil
 
@@ -161,7 +162,7 @@ def read_replica_set(problems: Problems, path, value, *, role, default_name, whe
         elif raw > MAX_MEMBERS:
             problems.add(fields.at("members"), f"{raw} members; a replica set holds at most {MAX_MEMBERS}")
             raw = 1  # read on with one member: the count itself is the problem
-        entries = [{}] * max(raw, 1)
+        entries: list[Any] = [{}] * max(raw, 1)  # empty entries: each member takes the defaults
         paths = [fields.at("members")] * len(entries)
     else:
         if not raw:

@@ -11,6 +11,7 @@ from .problems import Problems
 from .yamlpos import PathKey
 
 _MISSING = object()
+KeyNames = set[str]  # named here: inside Fields, `str` is the getter method
 
 
 def type_name(value: object) -> str:
@@ -21,7 +22,7 @@ def type_name(value: object) -> str:
 class Fields:
     """One mapping at `path`; keys outside `allowed` are reported with a did-you-mean."""
 
-    def __init__(self, problems: Problems, path: PathKey, value: object, allowed: set[str]):
+    def __init__(self, problems: Problems, path: PathKey, value: object, allowed: KeyNames):
         self.problems = problems
         self.path = tuple(path)
         if value is None:
@@ -119,5 +120,5 @@ class Fields:
             return {}
         return value
 
-    def sub(self, key, allowed: set[str]) -> "Fields":
+    def sub(self, key, allowed: KeyNames) -> "Fields":
         return Fields(self.problems, self.at(key), self.data.get(key), allowed)

@@ -16,7 +16,8 @@ import yaml
 
 MAX_VALUES = 100_000  # values after alias expansion; the largest shipped spec has a few hundred
 MAX_DEPTH = 100  # nesting levels; a topology needs fewer than ten
-PLAIN_COLLECTION_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+PLAIN_COLLECTION_TAGS: dict[type[yaml.Node], str] = {yaml.MappingNode: "tag:yaml.org,2002:map",
+                                                     yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 # Keys flatten_mapping resolves itself (`<<: *base`, `=`): tagged scalars with no constructor of their own.
 MAPPING_KEY_TAGS = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
 STANDARD_PREFIX = "tag:yaml.org,2002:"
@@ -24,6 +25,8 @@ STANDARD_PREFIX = "tag:yaml.org,2002:"
 
 class LoadRefused(yaml.MarkedYAMLError):
     """Valid YAML that a spec may not hold; `problem_mark` says where, `hint` what to do."""
+
+    problem: str  # always given here (PyYAML's own errors may have none)
 
     def __init__(self, problem: str, mark: yaml.Mark, hint: str):
         super().__init__(problem=problem, problem_mark=mark)
@@ -69,6 +72,7 @@ class BoundedLoader(yaml.SafeLoader):
         first = self.values
         self._count(1, event.start_mark, alias=None)
         node = super().compose_node(parent, index)
+        assert node is not None, "PyYAML's composer returns a node or raises (its stubs say Optional)"
         self.depth -= 1
         self._check_tag(node)
         if event.anchor is not None:
@@ -76,11 +80,13 @@ class BoundedLoader(yaml.SafeLoader):
         return node
 
     def _count_alias(self, event: yaml.AliasEvent, anchored: yaml.Node) -> None:
+        mark = event.start_mark
+        assert isinstance(mark, yaml.Mark), "the pure-Python parser marks every event (only libyaml's differ)"
         size = self.expanded_size.get(id(anchored))
         if size is None:
             raise LoadRefused(f"alias *{event.anchor} refers to the value that contains it (a recursive structure)",
-                              event.start_mark, "a spec is a tree: point the alias at a value defined before it")
-        self._count(size, event.start_mark, alias=event.anchor)
+                              mark, "a spec is a tree: point the alias at a value defined before it")
+        self._count(size, mark, alias=event.anchor)
 
     def _count(self, values: int, mark: yaml.Mark, *, alias: str | None) -> None:
         self.values += values

@@ -115,6 +115,19 @@ def test_offline_makes_no_request(archives, site, cache_home, monkeypatch):
     assert site.count() == seen
 
 
+def test_offline_a_cached_release_without_its_mongod_is_refused_and_a_fetch_with_network_repairs_it(
+        archives, site, cache_home):
+    manifest = site.publish_manifest(listed(archives, site))
+    mongod = fetch("6.0", manifest=manifest, progress=QUIET).mongod.path
+    mongod.unlink()  # a damaged entry: bin/ is still there, its mongod is not
+    with pytest.raises(ShardsmithError) as refused:
+        fetch("6.0", offline=True, manifest=manifest, progress=QUIET)
+    assert refused.value.what == f"the cached MongoDB {VERSION} ({mongod.parent.parent}) has no bin/mongod"
+    assert f"shardsmith binaries fetch {VERSION}` with network" in refused.value.hint
+
+    assert fetch("6.0", manifest=manifest, progress=QUIET).mongod.path == mongod and mongod.is_file()
+
+
 def test_the_manifest_variable_is_honoured_and_its_urls_used_as_written(archives, site, cache_home, monkeypatch):
     url = site.publish(archives.full, "/mirror/files/server.tgz")  # a mirror's own layout
     here = dict(target=archives.target, arch=archives.arch)

@@ -206,6 +206,14 @@ def test_logs_by_state_selector_and_a_spec_where_the_member_belongs(cli):
     assert "Traceback" not in misplaced.stderr
 
 
+def test_verbose_logs_every_command_sent_with_no_secret_in_it(cli):
+    cli.wait_healthy()
+    result = cli.ok("status", cli.spec, "--verbose")
+    assert "admin.replSetGetStatus" in result.stderr and " ok (" in result.stderr
+    password = (cli.state_dir / "root-password").read_text().strip()
+    assert password not in result.stderr and password not in result.stdout
+
+
 def test_down_then_up_keeps_the_data(cli):
     cli.wait_healthy()
     with cli.client() as client:

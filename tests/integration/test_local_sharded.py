@@ -21,11 +21,21 @@ mongos: {count: 1}
 """
 
 
-@pytest.fixture
-def sharded(make_cluster):
-    cluster = make_cluster(SHARDED, routers=False)
-    cluster.up()
-    return cluster
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    """One cluster for the module (the test that kills a primary runs last and leaves it whole again)."""
+    from shardsmith.cluster import Cluster
+    from shardsmith.topology import parse_topology
+    from tests.conftest import free_port_block
+
+    folder = tmp_path_factory.mktemp("sharded")
+    text = SHARDED.replace("BASE_PORT", str(free_port_block(8)))
+    cluster = Cluster(parse_topology(text, str(folder / "sharded.yaml")), state_root=folder / "state", routers=False)
+    try:
+        cluster.up()
+        yield cluster
+    finally:
+        cluster.destroy()
 
 
 def cmdline(cluster, member) -> dict:
