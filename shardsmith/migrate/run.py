@@ -100,6 +100,7 @@ def start(client: MongoClient, plan: MigrationPlan, *, batch_size: int = 1000, i
         result.warnings = facts.warnings
         for warning in facts.warnings:
             progress.note(f"[yellow]warning:[/] {warning}")
+        m.target.create()  # first: an index set the server refuses leaves nothing behind
     result.resumed = existing is not None
     with m.state.lease():
         if existing is None:

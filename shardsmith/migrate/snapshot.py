@@ -17,7 +17,7 @@ from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
 from ..errors import ShardsmithError
-from ..servercodes import ServerCode
+from ..servercodes import ServerCode, server_says
 
 SNAPSHOT_GONE = {ServerCode.SnapshotTooOld, ServerCode.SnapshotUnavailable}
 
@@ -43,7 +43,7 @@ class SnapshotCursor:
             self._session.end_session()
             if exc.code in SNAPSHOT_GONE and at is not None:
                 raise SnapshotGone(f"{collection.full_name} cannot be read as of {describe(at)} any more: "
-                                      f"{exc.details.get('codeName') if exc.details else exc}",
+                                      f"{server_says(exc)}",
                                       hint="the server keeps snapshot history for minSnapshotHistoryWindowInSeconds "
                                            "(300 s by default); run the step again") from None
             raise

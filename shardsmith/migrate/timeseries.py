@@ -14,15 +14,15 @@ from pymongo.errors import OperationFailure
 from pymongo.write_concern import WriteConcern
 
 from ..errors import ShardsmithError
+from ..servercodes import server_says
+from ..topology.dataplan_rules import timeseries_index_refusals
+from ..topology.model import TimeseriesSpec
 from .plan import MigrationPlan
 from .series import SeriesCopies
 from .state import MigrationState
 from .values import value_key
 
 MAJORITY = WriteConcern("majority")
-# Secondary indexes a 6.0 time-series collection refuses ("Time Series Collection Limitations",
-# Time Series Secondary Indexes; the server answers ServerCode.InvalidOptions).
-REFUSED_OPTIONS = ("unique", "sparse")
 
 
 class TimeseriesTarget:
@@ -36,13 +36,9 @@ class TimeseriesTarget:
     # -- before anything is written ---------------------------------------------------------------
     def check(self) -> list[str]:
         """Problems that forbid the start (read only): a non-empty or differently shaped target, refused indexes."""
-        problems = []
-        for index in self.plan.indexes:
-            keys = dict(index.keys)
-            refused = [o for o in REFUSED_OPTIONS if getattr(index, o)] + (["text"] if "text" in keys.values() else [])
-            if refused:
-                problems.append(f"index {keys} of the index set is {'/'.join(refused)}: time-series collections "
-                                f"do not support {'/'.join(refused)} indexes (MongoDB 6.0)")
+        shape = TimeseriesSpec(self.plan.time_field, self.plan.meta_field)
+        problems = [f"index {dict(index.keys)} of the index set: {reason}"
+                    for index in self.plan.indexes for reason in timeseries_index_refusals(index, shape)]
         found = list(self.db.list_collections(filter={"name": self.name}))
         if found:
             info = found[0]
@@ -67,16 +63,17 @@ class TimeseriesTarget:
             self.db.command({**command, "writeConcern": MAJORITY.document})
             created = True
         indexes = self.plan.index_documents()
-        if self.plan.meta_field:  # series re-copies delete by metaField: give them an index (6.3+ makes it anyway)
-            indexes.append({"key": {self.plan.meta_field: 1, self.plan.time_field: 1},
-                            "name": f"{self.plan.meta_field}_1_{self.plan.time_field}_1"})
+        series_key = {self.plan.meta_field: 1, self.plan.time_field: 1} if self.plan.meta_field else None
+        if series_key and all(i["key"] != series_key for i in indexes):
+            # series re-copies delete by metaField: give them an index (6.3+ makes this one itself)
+            indexes.append({"key": series_key, "name": f"{self.plan.meta_field}_1_{self.plan.time_field}_1"})
         try:
             self.db.command({"createIndexes": self.name, "indexes": indexes, "writeConcern": MAJORITY.document})
         except OperationFailure as exc:
             if created:
                 self.collection.drop()
             raise ShardsmithError(f"{self.db.name}.{self.name}: the server refused the index set: "
-                                  f"{exc.details.get('errmsg') if exc.details else exc}",
+                                  f"{server_says(exc)}",
                                   hint="change the spec's index set for this collection; nothing was left behind"
                                   if created else "change the spec's index set for this collection") from None
 

@@ -31,6 +31,7 @@ index_sets:
   series:
     - {{keys: {{timestamp: -1}}}}
     - {{keys: {{uuid: 1}}}}
+    - {{keys: {{sessionId: 1, timestamp: 1}}, name: by_session}}   # the series index, named by the spec
   standard:
     - {{keys: {{uuid: 1}}, unique: true}}
     - {{keys: {{sessionId: 1, timestamp: 1}}}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -15,6 +16,7 @@ from shardsmith.errors import ShardsmithError
 from shardsmith.migrate import follow, plan_from_topology, start, verify
 from shardsmith.migrate.report import print_result
 from shardsmith.migrate.state import STATE_COLLECTION
+from shardsmith.topology.model import IndexSpec
 
 from .data import TARGETS, fill_source, write_spec
 
@@ -51,6 +53,17 @@ def test_a_target_that_holds_documents_is_refused(db, replset, topology, to):
     with pytest.raises(ShardsmithError, match=rf"{db.name}\.{busy.name} exists and is not empty; nothing was written"):
         start(replset.client(), plan)
     assert STATE_COLLECTION not in db.list_collection_names() and busy.count_documents({}) == 1
+
+
+def test_an_index_a_time_series_collection_cannot_have_is_refused_before_anything_is_written(db, replset, topology):
+    """A plan built in code (a spec file is refused when it loads): a hashed index on a measurement field."""
+    fill_source(db.messages, 100)
+    plan = plan_from_topology(topology, f"{db.name}.messages", "timeseries", target=TARGETS["timeseries"])
+    plan = replace(plan, indexes=(IndexSpec(keys=(("uuid", "hashed"),)),))
+    with pytest.raises(ShardsmithError, match=r"index \{'uuid': 'hashed'\} of the index set: a time-series "
+                                              r"collection's measurement field \('uuid'\) can only be indexed"):
+        start(replset.client(), plan)
+    assert_nothing_written(db)
 
 
 def test_a_standalone_server_is_refused(make_cluster, tmp_path):
