@@ -27,6 +27,9 @@ class AsyncRollingCollections(RollingCore):
     async def insert_one(self, document):
         return await self._run(self.insert_plan([document]))
 
+    async def prepare(self, names) -> list[str]:
+        return await self._run(self.prepare_plan(names))
+
     async def find(self, filter=None, start=None, end=None, *, sort=1, skip=0, limit=100, strategy="auto"):
         return await self._run(self.page_plan(filter, start, end, sort=sort, skip=skip, limit=limit,
                                               strategy=strategy))

@@ -146,12 +146,7 @@ class RollingCore:
         summary = WriteSummary()
         if not groups:
             return summary
-        listed_at = time.monotonic()
-        listed = uuids_by_name((yield ListCollections({"name": {"$in": list(groups)}})))
-        for name in groups:
-            if self._needs_set_up(name, listed):
-                if (yield Ensure(name, name in listed, listed.get(name), listed_at)):
-                    summary.created.append(name)
+        summary.created += yield from self.prepare_plan(list(groups))
         failures = []
         outcomes = yield Together(tuple(Insert(name, batch) for name, batch in groups.items()))
         for (name, batch), (inserted, error) in zip(groups.items(), outcomes):
@@ -162,6 +157,18 @@ class RollingCore:
             raise ShardsmithError(f"wrote {summary.total} documents but not all: " + "; ".join(failures),
                                   hint="the documents listed were refused by the server (e.g. a duplicate unique key)")
         return summary
+
+    def prepare_plan(self, names):
+        """Make each month in `names` exist with the index set: one listCollections, then the set-up of
+        the months that need it (see insert_plan); returns the months it created."""
+        listed_at = time.monotonic()
+        listed = uuids_by_name((yield ListCollections({"name": {"$in": list(names)}})))
+        created = []
+        for name in names:
+            if self._needs_set_up(name, listed):
+                if (yield Ensure(name, name in listed, listed.get(name), listed_at)):
+                    created.append(name)
+        return created
 
     def _needs_set_up(self, name: str, listed: dict) -> bool:
         if name not in listed:

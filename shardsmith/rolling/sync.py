@@ -34,6 +34,11 @@ class RollingCollections(RollingCore):
     def insert_one(self, document):
         return self._run(self.insert_plan([document]))
 
+    def prepare(self, names) -> list[str]:
+        """Create the months `names` (with the index set) that do not exist yet, for writes other than
+        insert_many (upserts); returns the ones created."""
+        return self._run(self.prepare_plan(names))
+
     def find(self, filter=None, start=None, end=None, *, sort=1, skip=0, limit=100, strategy="auto"):
         """One page (a list) of the documents in [start, end), in one global order ending in _id."""
         return self._run(self.page_plan(filter, start, end, sort=sort, skip=skip, limit=limit, strategy=strategy))

@@ -7,16 +7,12 @@ so a run that dies anywhere resumes that unit exactly where it must.
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime, timezone
 
-import psutil
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
 
-from ..errors import ShardsmithError
+from ..lease import Lease
 
 STATE_COLLECTION = "shardsmith_tier_state"
 
@@ -40,42 +36,7 @@ class Checkpoint:
         self._state.delete_one({"_id": self.key})
 
 
-class Lease:
-    """One tier run at a time: a lock document naming its holder (host, pid).
-
-    A holder that is gone (same host, pid no longer running) is taken over, so a
-    killed run never blocks its resume; a live holder elsewhere is a clear error.
-    """
-
-    def __init__(self, db: Database, tier: str):
-        self.key = f"lease:{tier}"
-        self.me = {"host": socket.gethostname(), "pid": os.getpid()}
-        self._state = db.get_collection(STATE_COLLECTION, write_concern=WriteConcern("majority"))
-
-    def __enter__(self):
-        held = self._state.find_one({"_id": self.key})
-        if held and not self._abandoned(held):
-            raise ShardsmithError(f"tier {self.key[6:]!r} is being moved by pid {held['pid']} on {held['host']} "
-                                  f"since {held['since']:%Y-%m-%d %H:%M:%S}",
-                                  hint="wait for it to finish; if it is gone for good, delete the document "
-                                       f"{{_id: {self.key!r}}} from {STATE_COLLECTION}")
-        claim = {**self.me, "since": datetime.now(timezone.utc)}
-        try:
-            if held:
-                taken = self._state.replace_one({"_id": self.key, "pid": held["pid"], "host": held["host"]}, claim)
-                if not taken.matched_count:
-                    raise DuplicateKeyError("lease taken meanwhile")
-            else:
-                self._state.insert_one({"_id": self.key, **claim})
-        except DuplicateKeyError:
-            raise ShardsmithError(f"another run took the tier {self.key[6:]!r} lease just now",
-                                  hint="wait for it to finish") from None
-        return self
-
-    def _abandoned(self, held: dict) -> bool:
-        if held == {**held, **self.me}:
-            return True
-        return held["host"] == self.me["host"] and not psutil.pid_exists(held["pid"])
-
-    def __exit__(self, *exc_info):
-        self._state.delete_one({"_id": self.key, **self.me})
+def tier_lease(db: Database, tier: str) -> Lease:
+    """One tier run at a time (see shardsmith.lease)."""
+    state = db.get_collection(STATE_COLLECTION, write_concern=WriteConcern("majority"))
+    return Lease(state, f"lease:{tier}", f"tier {tier!r} is being moved")

@@ -11,7 +11,7 @@ from ..errors import ShardsmithError
 from ..progress import QUIET, Progress
 from ..rolling import RollingCollections
 from ..topology.model import Topology
-from .checkpoint import Checkpoint, Lease
+from .checkpoint import Checkpoint, tier_lease
 from .moves import MoveResult, OldestBatchMove, WarmDayMove
 from .shape import WarmShape, day_of
 from .targets import CollectionTarget, RollingTarget, TimeseriesTarget
@@ -74,7 +74,7 @@ def run_tier(db: Database, topology: Topology, tier, *, now: datetime | None = N
     now = now or datetime.now(timezone.utc)
     stages = [stage for stage in (tier.hot, tier.warm, tier.cold) if stage is not None]
     results = []
-    with Lease(db, tier.name):
+    with tier_lease(db, tier.name):
         for source, target in zip(stages, stages[1:]):
             move = _move(db, topology, tier, source, target, now, batch_size)
             if move is None:

@@ -40,7 +40,9 @@ def kill_after(process: subprocess.Popen, seconds: float) -> bool:
     return killed or process.returncode == -signal.SIGKILL
 
 
-def run_to_end(module: str, *args: str) -> None:
+def run_to_end(module: str, *args: str) -> bytes:
+    """Run the child to its end (it must succeed); what it printed."""
     process = child(module, *args)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err.decode()[-2000:]
+    return out
