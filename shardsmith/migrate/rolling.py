@@ -14,8 +14,10 @@ from datetime import datetime, timedelta, timezone
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.write_concern import WriteConcern
 
+from ..errors import ShardsmithError
 from ..rolling import RollingCollections
 from ..rolling.naming import collection_for, month_bounds, parse_collection_name
 from .plan import MigrationPlan
@@ -109,7 +111,17 @@ class RollingApplier:
         upserted_months = [name for name, ops in writes.items() if any(isinstance(o, ReplaceOne) for o in ops)]
         self.target.rolling.prepare(upserted_months)
         for name, operations in writes.items():
-            self.target.db.get_collection(name, write_concern=MAJORITY).bulk_write(operations, ordered=False)
+            month = self.target.db.get_collection(name, write_concern=MAJORITY)
+            try:
+                month.bulk_write(operations, ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                raise ShardsmithError(
+                    f"{month.full_name} refused {len(errors)} change(s) the source accepted, first: "
+                    f"{errors[0].get('errmsg') if errors else exc}",
+                    hint="the target's index set is stricter than the source (a unique index?): correct those "
+                         "documents in the source, then follow again; the migration stays at its last checkpoint"
+                ) from None
         return {"written": sum(after is not None for _, after in final.values()),
                 "deleted": sum(after is None for _, after in final.values()), "recopied": 0, "skipped": 0}
 
