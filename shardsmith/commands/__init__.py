@@ -5,7 +5,7 @@ Importing this package registers them, in the order `--list` shows them.
 
 from __future__ import annotations
 
-from . import binaries, cluster, compose, data, dataplan, hosts, init, lab, tls  # noqa: F401  (registration)
+from . import binaries, cluster, compose, data, dataplan, hosts, init, lab, migrate, tls  # noqa: F401  (registration)
 from .declare import REGISTRY, Command, Option
 
 ORDER = ("init", "up", "status", "start", "stop", "kill", "logs", "down", "destroy", "render", "image", "hosts",
