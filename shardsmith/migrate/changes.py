@@ -9,6 +9,7 @@ reported with its fix, never skipped.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,9 @@ from .snapshot import describe, token_time
 HISTORY_LOST = {ServerCode.ChangeStreamHistoryLost, ServerCode.CappedPositionLost}
 DOCUMENT_EVENTS = ("insert", "update", "replace", "delete")
 AWAIT_MS = 300
+# A steady writer never leaves the stream quiet for AWAIT_MS, so a batch also ends after this long:
+# the follow applies and checkpoints at least this often, and its lag is measured.
+BATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,13 @@ class Batch:
     passed: bool = False  # reading stopped at the first event after `until`
 
 
-def read_batch(stream: ChangeStream, token: dict, *, limit: int = 1000,
-               until: Timestamp | None = None) -> Batch:
-    """Up to `limit` changes (only those at or before `until`, when given) and the token after them."""
+def read_batch(stream: ChangeStream, token: dict, *, limit: int = 1000, until: Timestamp | None = None,
+               seconds: float = BATCH_SECONDS) -> Batch:
+    """Up to `limit` changes read within about `seconds` (only those at or before `until`, when given) and
+    the token after them."""
     changes: list[Change] = []
-    while len(changes) < limit:
+    ends = time.monotonic() + seconds
+    while len(changes) < limit and not (changes and time.monotonic() > ends):
         try:
             event = stream.try_next()
         except OperationFailure as exc:
