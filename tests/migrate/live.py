@@ -11,10 +11,11 @@ from datetime import timedelta
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
+from shardsmith.migrate.state import STATE_COLLECTION
 from shardsmith.servercodes import ServerCode
 from shardsmith.workload.generator import generate_messages
 
-from .data import MONTHS, START
+from .data import MONTHS, START, TARGETS, target_documents
 
 REFUSED = {ServerCode.DocumentValidationFailure, ServerCode.CommandNotSupportedOnView}  # the fence, the view
 
@@ -105,3 +106,15 @@ def assert_exactly_once(source_documents, target_documents) -> None:
     assert (missing, extra) == ([], []), f"{len(missing)} missing (e.g. {missing[:3]}), {len(extra)} extra (e.g. {extra[:3]})"
     changed = [d["_id"] for d in target_documents if d != source[d["_id"]]]
     assert changed == [], f"{len(changed)} documents differ, e.g. {changed[:3]}"
+
+
+def assert_cut_over_exactly(db, to: str) -> None:
+    """The kept source, plus what the application inserted under the source's name between its rename and
+    the view (a kill there leaves that window open until the cut-over is run again; the cut-over moved
+    those collections aside and their documents into the target), is the target."""
+    migration = db[STATE_COLLECTION].find_one({"_id": f"messages->{TARGETS[to]}"})
+    assert migration["phase"] == "done"
+    source = list(db[migration["cutover"]["dated"]].find())
+    for late in migration["cutover"].get("late", []):
+        source += db[late].find()
+    assert_exactly_once(source, target_documents(db, to))

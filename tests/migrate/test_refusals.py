@@ -125,9 +125,11 @@ def test_verify_names_the_months_and_ids_that_differ(db, replset, topology):
 
 
 def test_a_change_stream_that_lost_its_history_is_reported_with_the_fix(make_cluster, tmp_path):
-    """A 1 MB oplog (mongod --oplogSize 1) overwritten while the migration was not following."""
+    """A 1 MB oplog (mongod --oplogSize 1) overwritten while the migration was not following; a checkpoint
+    every second (--syncdelay 1), since mongod truncates the oplog only behind a checkpoint."""
+    member = "{args: ['--oplogSize', '1', '--syncdelay', '1']}"
     cluster = make_cluster("name: tiny\ndeploy: {base_port: BASE_PORT}\nauth: {enabled: false}\n"
-                           "replica_set: {name: rs0, members: [{args: ['--oplogSize', '1']}]}\n", ports=2)
+                           f"replica_set: {{name: rs0, members: [{member}]}}\n", ports=2)
     cluster.up()
     client = cluster.client()
     fill_source(client.app.messages, 500)
