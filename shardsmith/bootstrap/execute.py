@@ -3,7 +3,7 @@
 Parts run in parallel (one thread each), so the slowest replica set, not
 the sum, bounds the wait. Within a part, steps run in order; each polls
 until it is done, already done, or fails with a reason. The mongosh
-executor in templates/init.js.j2 reads the same steps; this one adds only
+executor in templates/init.js reads the same steps; this one adds only
 speed: a reconfig returns as soon as the primary has installed the new
 config, while the command itself finishes in the background.
 """

@@ -1,7 +1,7 @@
 """The vocabulary of a bootstrap plan: three kinds of step and the probe that guards them.
 
 A plan is data. Python (bootstrap.execute) and the rendered mongosh script
-(templates/init.js.j2) are two small executors of the same JSON; every
+(templates/init.js) are two small executors of the same JSON; every
 decision (which commands, in which order, which server answers mean "done",
 "again" or "stop") is made once, in bootstrap.plan.
 

@@ -13,7 +13,7 @@ from .declare import Option, command
 
 
 @command("render", TOPOLOGY,
-         Option("out", "folder for <name>.yaml and <name>.init.js (default compose/)", default="compose"),
+         Option("out", "folder for <name>.yaml, init.js and <name>.plan.json (default compose/)", default="compose"),
          Option("image_kind", "official (mongosh inside: health checks and init services) or local (`shardsmith "
                               "image`); default: from mongodb.image", choices=("official", "local")),
          NO_ROUTERS, JSON)

@@ -21,14 +21,15 @@ __all__ = ["render_member_config", "render_template", "write_compose_files"]
 
 
 def write_compose_files(topology, folder, *, image_kind=None, routers: bool = True, sockets_dir=None) -> list:
-    """compose/<name>.yaml and, for the official image, the <name>.init.js its init services mount.
+    """compose/<name>.yaml and, for the official image, what its init services mount: init.js (the same
+    for every cluster) and <name>.plan.json.
 
-    With `hosts:`, one bundle per host instead: compose/<name>/<host>.yaml beside compose/<name>/<name>.init.js.
+    With `hosts:`, one bundle per host instead: compose/<name>/<host>.yaml beside those two files.
     """
     from pathlib import Path
 
-    from .compose import image_kind_of, init_script_name, render_compose
-    from .init_script import render_init_script
+    from .compose import INIT_SCRIPT, image_kind_of, init_plan_name, render_compose
+    from .init_script import init_executor, render_init_plan
 
     folder = Path(folder)
     kind = image_kind or image_kind_of(topology.mongodb.image)
@@ -43,7 +44,8 @@ def write_compose_files(topology, folder, *, image_kind=None, routers: bool = Tr
     for path, text in zip(written, texts):
         path.write_text(text)
     if kind == "official":
-        script = folder / init_script_name(topology)
-        script.write_text(render_init_script(topology, routers=routers))
-        written.append(script)
+        plan, script = folder / init_plan_name(topology), folder / INIT_SCRIPT
+        plan.write_text(render_init_plan(topology, routers=routers))
+        script.write_text(init_executor())
+        written += [script, plan]
     return written

@@ -37,6 +37,8 @@ CONTAINER_KEYFILE = "/keyfile/keyfile"
 CONTAINER_SECRETS = "/shardsmith-secrets"  # keyfile (several hosts), ca.pem, <service>.pem: the secrets volume
 CONTAINER_SOCKETS = "/shardsmith-sockets"
 CONTAINER_INIT_SCRIPT = "/shardsmith/init.js"
+CONTAINER_INIT_PLAN = "/shardsmith/plan.json"  # where templates/init.js reads the plan by default
+INIT_SCRIPT = "init.js"  # the executor beside the compose files, the same for every cluster
 INIT_PART_ENV = "SHARDSMITH_INIT_PART"
 
 
@@ -45,9 +47,9 @@ def image_kind_of(image: str) -> str:
     return "local" if image.split(":", 1)[0] == LOCAL_REPOSITORY else "official"
 
 
-def init_script_name(topology) -> str:
-    """The init script lives beside the compose file: compose/<name>.init.js (compose/<name>/ with hosts)."""
-    return f"{topology.name}.init.js"
+def init_plan_name(topology) -> str:
+    """The init plan lives beside the compose file: compose/<name>.plan.json (compose/<name>/ with hosts)."""
+    return f"{topology.name}.plan.json"
 
 
 def project_name(topology, host: Optional[str] = None) -> str:
@@ -199,8 +201,10 @@ def compose_context(topology, image_kind: Optional[str] = None, *, routers: bool
         "shutdown_timeout_ms": SIGNALLED_SHUTDOWN_MS,
         "sockets_dir": str(sockets_dir) if sockets_dir else None,
         "container_sockets": CONTAINER_SOCKETS,
-        "init_script": init_script_name(topology),
+        "init_script": INIT_SCRIPT,
         "container_init_script": CONTAINER_INIT_SCRIPT,
+        "init_plan": init_plan_name(topology),
+        "container_init_plan": CONTAINER_INIT_PLAN,
         "init_part_env": INIT_PART_ENV,
         "inits": inits,
         "ready_after": ready_after(inits, routers_run, topology),

@@ -1,21 +1,22 @@
-"""The mongosh init script the official image's init services run (templates/init.js.j2).
+"""What the official image's init services run: templates/init.js, one small executor for every cluster,
+and the cluster's bootstrap plan (shardsmith.bootstrap.plan) as JSON beside it, <name>.plan.json.
 
-It carries Shardsmith's bootstrap plan (shardsmith.bootstrap.plan) as JSON and
-a small executor of it: the same steps the host runs with pymongo, planned by
-the same code, so a change to how sets are initiated is made once.
+The plan is the same steps the host runs with pymongo, planned by the same code, so a change to how
+sets are initiated is made once, and the executor is written once.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 from urllib.parse import quote
 
 from ..bootstrap.plan import bootstrap_plan
 from ..endpoints import Endpoints
+from ..resources import resource_dir
 from ..servercodes import NOT_READY
 from ..topology.model import Topology
 from .compose import CONTAINER_SECRETS, INIT_PART_ENV, in_network_endpoints
-from .environment import render_template
 
 
 def init_plan(topology: Topology, endpoints: Optional[Endpoints] = None, *, routers: bool = True,
@@ -35,13 +36,17 @@ def init_plan(topology: Topology, endpoints: Optional[Endpoints] = None, *, rout
     }
 
 
-def render_init_script(topology: Topology, endpoints: Optional[Endpoints] = None, *, routers: bool = True,
-                       ca_file: Optional[str] = None) -> str:
-    """mongosh script; run one part with SHARDSMITH_INIT_PART=<set name> | router | standalone | all.
+def init_executor() -> str:
+    """The mongosh script (templates/init.js); it reads the plan from /shardsmith/plan.json or $SHARDSMITH_INIT_PLAN."""
+    return (resource_dir("templates") / "init.js").read_text()
+
+
+def render_init_plan(topology: Topology, endpoints: Optional[Endpoints] = None, *, routers: bool = True,
+                     ca_file: Optional[str] = None) -> str:
+    """The plan file; run one part with SHARDSMITH_INIT_PART=<set name> | router | standalone | all.
 
     `endpoints` default to the compose network's view (see render.compose),
     `ca_file` to the CA in the container's secrets volume; tests pass those of
     local processes to run it for real.
     """
-    return render_template("init.js.j2", cluster=topology.name,
-                           plan=init_plan(topology, endpoints, routers=routers, ca_file=ca_file))
+    return json.dumps(init_plan(topology, endpoints, routers=routers, ca_file=ca_file), indent=1) + "\n"

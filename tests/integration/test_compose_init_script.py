@@ -20,7 +20,7 @@ from shardsmith.binaries import resolve_binaries
 from shardsmith.clients import direct_client
 from shardsmith.credentials import ensure_keyfile
 from shardsmith.endpoints import Endpoint
-from shardsmith.render.init_script import render_init_script
+from shardsmith.render.init_script import init_executor, render_init_plan
 from shardsmith.topology import parse_topology
 from shardsmith.wait import Deadline, poll
 from tests.mongos_double import WIRE_VERSIONS, fake_mongos, real_mongos_binary, requires_real_mongos
@@ -50,11 +50,26 @@ mongos: {count: 1}
 """
 
 
-def run_part(script_path, part: str, password: str | None = PASSWORD, timeout: float = 90):
+def write_init(folder, topology, endpoints=None):
+    """init.js and the plan beside it, exactly what the compose file mounts (the plan at its own path)."""
+    (folder / "plan.json").write_text(render_init_plan(topology, endpoints))
+    script = folder / "init.js"
+    script.write_text(init_executor())
+    return script
+
+
+def init_env(script_path, part: str, password: str | None = PASSWORD) -> dict:
+    """What an init service's environment holds: the part, the password, and here the plan's path."""
     env = {k: v for k, v in os.environ.items() if k != "SHARDSMITH_ROOT_PASSWORD"}
     env["SHARDSMITH_INIT_PART"] = part
+    env["SHARDSMITH_INIT_PLAN"] = str(script_path.with_name("plan.json"))
     if password is not None:
         env["SHARDSMITH_ROOT_PASSWORD"] = password
+    return env
+
+
+def run_part(script_path, part: str, password: str | None = PASSWORD, timeout: float = 90):
+    env = init_env(script_path, part, password)
     return subprocess.run([tools.mongosh(), "--nodb", "--quiet", "--file", str(script_path)],
                           capture_output=True, text=True, env=env, timeout=timeout)
 
@@ -65,8 +80,7 @@ def members(make_cluster, tmp_path):
     cluster = make_cluster(SETS, routers=False)
     cluster.backend.binaries = resolve_binaries(cluster.topology, need_mongos=False)
     cluster.backend.start(cluster.topology.members, keyfile=ensure_keyfile(cluster.state))
-    script = tmp_path / "init.js"
-    script.write_text(render_init_script(cluster.topology))  # exactly what the compose file would mount
+    script = write_init(tmp_path, cluster.topology)
     return cluster, script
 
 
@@ -78,7 +92,7 @@ def test_replica_set_parts_initiate_elect_create_the_user_and_are_idempotent(mem
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"replica set {name} initiated" in done.stdout
         assert f"root user admin created on replica set {name}" in done.stdout
-    assert PASSWORD not in script.read_text()
+    assert PASSWORD not in script.read_text() + script.with_name("plan.json").read_text()
 
     monkeypatch.setenv("SHARDSMITH_ROOT_PASSWORD", PASSWORD)
     shard = topology.shards[0]
@@ -109,8 +123,7 @@ def test_replica_set_parts_initiate_elect_create_the_user_and_are_idempotent(mem
 
 
 def test_unknown_part_is_refused_with_the_choices(tmp_path):
-    script = tmp_path / "init.js"
-    script.write_text(render_init_script(parse_topology(ROUTER.replace("AUTH", "true"), "r.yaml")))
+    script = write_init(tmp_path, parse_topology(ROUTER.replace("AUTH", "true"), "r.yaml"))
     done = run_part(script, "shard09")
     assert done.returncode == 2
     assert "cfg, shard01, shard02, router, all" in done.stdout
@@ -120,8 +133,7 @@ def router_script(tmp_path, router_address: str, auth: bool):
     topology = parse_topology(ROUTER.replace("AUTH", "true" if auth else "false"), "r.yaml")
     endpoints = {p.name: Endpoint(p.name, f"{p.service}:{p.port}", f"127.0.0.1:{p.port}") for p in topology.processes}
     endpoints["mongos.1"] = Endpoint("mongos.1", "mongos-1:30000", router_address)
-    script = tmp_path / "init.js"
-    script.write_text(render_init_script(topology, endpoints))
+    script = write_init(tmp_path, topology, endpoints)
     return script
 
 
@@ -172,7 +184,7 @@ def test_router_part_creates_the_root_user_first(tmp_path):
     with fake_mongos("7.0") as server:
         script = router_script(tmp_path, server.address_string, auth=True)
         played = PlayedRouter(server, listed=[])
-        env = {**os.environ, "SHARDSMITH_INIT_PART": "router", "SHARDSMITH_ROOT_PASSWORD": PASSWORD}
+        env = init_env(script, "router")
         log = tmp_path / "mongosh.out"
         with log.open("w") as out:
             shell = subprocess.Popen([tools.mongosh(), "--nodb", "--quiet", "--file", str(script)],

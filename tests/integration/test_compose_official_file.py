@@ -124,7 +124,7 @@ def rendered_and_run(text: str, image: str, folder: Path) -> Iterator[tuple]:
     topology = parse_topology(text.replace("BASE_PORT", str(free_port_block(16))).replace("IMAGE", image),
                               str(folder / "spec.yaml"))
     written = write_compose_files(topology, folder, routers=False)
-    assert [p.name for p in written] == [f"{topology.name}.yaml", f"{topology.name}.init.js"]
+    assert [p.name for p in written] == [f"{topology.name}.yaml", "init.js", f"{topology.name}.plan.json"]
     assert PASSWORD not in "".join(p.read_text() for p in written)
     run = ComposeRun(written[0], topology.name)
     downed = False

@@ -51,7 +51,7 @@ def test_the_wheel_carries_templates_examples_and_py_typed(installed):
     done = subprocess.run([str(installed / "python"), "-c", probe], capture_output=True, text=True,
                           cwd="/", env=clean_env(installed))
     templates, examples, typed = done.stdout.splitlines()
-    assert "init.js.j2" in templates and "mongod.conf.j2" in templates and "starter.yaml.j2" in templates
+    assert "init.js" in templates and "mongod.conf.j2" in templates and "starter.yaml.j2" in templates
     assert "local.yaml" in examples and "replset.yaml" in examples
     assert typed == "True"
 

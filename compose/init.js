@@ -1,17 +1,18 @@
-// {{ cluster }}: rendered by Shardsmith from templates/init.js.j2. Do not edit; re-render.
+// Shardsmith's compose init script (templates/init.js, the same for every cluster). Do not edit.
 //
 // Run by the compose file's init services:  mongosh --nodb --quiet --file init.js
-// with {{ plan.partEnv }} = one part of the plan: a replica set's name (run beside its
-// intended primary, so the root user can be created through the localhost exception),
-// `router` (beside the first router), `standalone`, or `all` (host networking).
-// The root password is read from ${{ plan.passwordEnv or "(auth is off)" }}, an application user's from the
-// variable its {"$secret": "env:VAR"} names; no password is written anywhere.
+// beside the cluster's bootstrap plan, <name>.plan.json, mounted at /shardsmith/plan.json
+// ($SHARDSMITH_INIT_PLAN names another path). The plan's partEnv variable picks one part: a
+// replica set's name (run beside its intended primary, so the root user can be created through
+// the localhost exception), `router` (beside the first router), `standalone`, or `all` (host
+// networking). The root password is read from the variable the plan's passwordEnv names, an
+// application user's from the variable its {"$secret": "env:VAR"} names; no password is written anywhere.
 //
-// PLAN is Shardsmith's bootstrap plan (shardsmith/bootstrap/plan.py), the same one its
+// The plan is Shardsmith's bootstrap plan (shardsmith/bootstrap/plan.py), the same one its
 // Python executor runs from the host. This script only carries it out: three kinds of
 // step (command, await, reconfig), each polled until done, found done, or refused.
 
-const PLAN = {{ plan | json }};
+const PLAN = JSON.parse(require("fs").readFileSync(process.env.SHARDSMITH_INIT_PLAN || "/shardsmith/plan.json", "utf8"));
 const POLL_MS = 100;
 const TIMEOUT_MS = 180000;
 

@@ -1,17 +1,18 @@
-// replset: rendered by Shardsmith from templates/init.js.j2. Do not edit; re-render.
+// Shardsmith's compose init script (templates/init.js, the same for every cluster). Do not edit.
 //
 // Run by the compose file's init services:  mongosh --nodb --quiet --file init.js
-// with SHARDSMITH_INIT_PART = one part of the plan: a replica set's name (run beside its
-// intended primary, so the root user can be created through the localhost exception),
-// `router` (beside the first router), `standalone`, or `all` (host networking).
-// The root password is read from $SHARDSMITH_ROOT_PASSWORD, an application user's from the
-// variable its {"$secret": "env:VAR"} names; no password is written anywhere.
+// beside the cluster's bootstrap plan, <name>.plan.json, mounted at /shardsmith/plan.json
+// ($SHARDSMITH_INIT_PLAN names another path). The plan's partEnv variable picks one part: a
+// replica set's name (run beside its intended primary, so the root user can be created through
+// the localhost exception), `router` (beside the first router), `standalone`, or `all` (host
+// networking). The root password is read from the variable the plan's passwordEnv names, an
+// application user's from the variable its {"$secret": "env:VAR"} names; no password is written anywhere.
 //
-// PLAN is Shardsmith's bootstrap plan (shardsmith/bootstrap/plan.py), the same one its
+// The plan is Shardsmith's bootstrap plan (shardsmith/bootstrap/plan.py), the same one its
 // Python executor runs from the host. This script only carries it out: three kinds of
 // step (command, await, reconfig), each polled until done, found done, or refused.
 
-const PLAN = {"cluster": "replset", "partEnv": "SHARDSMITH_INIT_PART", "passwordEnv": "SHARDSMITH_ROOT_PASSWORD", "user": "admin", "tls": null, "notReady": [91, 94, 107, 189, 10107, 11600, 11602, 13435, 13436], "steps": [{"part": "rs0", "op": "command", "what": "initiate replica set rs0", "at": ["127.0.0.1:27100"], "auth": false, "command": {"replSetInitiate": {"_id": "rs0", "members": [{"_id": 0, "host": "rs0-1:27100"}, {"_id": 1, "host": "rs0-2:27101", "priority": 0}, {"_id": 2, "host": "rs0-3:27102", "priority": 0}], "settings": {"electionTimeoutMillis": 100, "heartbeatIntervalMillis": 100}}}, "unless": {"command": {"hello": 1}, "path": "setName", "contains": null}, "until": null, "nudge": null, "bind": null, "settings": null, "priorities": null, "done": {"23": "initiated already"}, "again": [74], "stop": {}, "says": "replica set rs0 initiated", "reports": ["initiated", "rs0"]}, {"part": "rs0", "op": "await", "what": "a writable primary in replica set rs0", "at": ["127.0.0.1:27100", "rs0-2:27101", "rs0-3:27102"], "auth": false, "command": null, "unless": null, "until": {"command": {"hello": 1}, "path": "isWritablePrimary", "contains": null}, "nudge": {"replSetStepUp": 1}, "bind": "$primary:rs0", "settings": null, "priorities": null, "done": {}, "again": [], "stop": {}, "says": null, "reports": null}, {"part": "rs0", "op": "command", "what": "create the root user on replica set rs0", "at": ["127.0.0.1:27100"], "auth": false, "command": {"createUser": "admin", "pwd": {"$secret": "rootPassword"}, "roles": ["root"], "writeConcern": {"w": 3, "wtimeout": 60000}}, "unless": null, "until": null, "nudge": null, "bind": null, "settings": null, "priorities": null, "done": {"13": "users exist (the localhost exception is closed)", "51003": "the root user exists"}, "again": [189, 10107, 11602, 13435, 13436], "stop": {}, "says": "root user admin created on replica set rs0", "reports": ["users_created", "rs0"]}, {"part": "rs0", "op": "command", "what": "log in as admin on replica set rs0", "at": ["127.0.0.1:27100"], "auth": true, "command": {"ping": 1}, "unless": null, "until": null, "nudge": null, "bind": null, "settings": null, "priorities": null, "done": {}, "again": [], "stop": {"18": "replica set rs0 already has users, and the root password does not work on it"}, "says": null, "reports": null}, {"part": "rs0", "op": "reconfig", "what": "replica set rs0 to take its normal settings", "at": ["$primary:rs0"], "auth": true, "command": null, "unless": null, "until": null, "nudge": null, "bind": null, "settings": {"electionTimeoutMillis": 10000, "heartbeatIntervalMillis": 2000}, "priorities": {"0": 1, "1": 1, "2": 1}, "done": {}, "again": [189, 10107, 11602, 13435, 13436], "stop": {}, "says": null, "reports": null}]};
+const PLAN = JSON.parse(require("fs").readFileSync(process.env.SHARDSMITH_INIT_PLAN || "/shardsmith/plan.json", "utf8"));
 const POLL_MS = 100;
 const TIMEOUT_MS = 180000;
 
